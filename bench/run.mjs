@@ -1,0 +1,705 @@
+// `npm run bench`: starts the whole system as real processes (its own databases, stream,
+// subjects and ports, like the end-to-end tests; provisioning takes 0 ms; logs at warn), or
+// uses a running one (`--running`), measures the seed's performance table plus the machine's
+// raw limits, prints one table (target beside actual) and writes bench/results/<date>.json.
+//
+//   npm run bench                       # default: 2,000 sites in the throughput run (~2-3 min)
+//   npm run bench -- --sites 10000      # the issue's full run
+//   node bench/run.mjs --help
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
+import postgres from 'postgres';
+import { devSecretFile, ROOT, SERVICES, serviceEnv, stackConfig, startStack } from '../deploy/local/stack.mjs';
+
+const { values: opt } = parseArgs({
+  options: {
+    sites: { type: 'string', default: process.env.BENCH_SITES ?? '2000' },
+    rate: { type: 'string', default: '500' },
+    'lifecycle-rate': { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '6' },
+    'max-rate': { type: 'string', default: '3000' },
+    running: { type: 'boolean', default: false },
+    'skip-raw': { type: 'boolean', default: false },
+    'skip-sweep': { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '64' },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (opt.help) {
+  console.log(`node bench/run.mjs [--sites N] [--rate R] [--lifecycle-rate R] [--seconds S] [--running] [--skip-raw] [--skip-sweep]
+  --sites N            site creations in the throughput run (default 2000; the issue's full run: 10000)
+  --rate R             fixed request rate for the site-creation latency (default 500/s)
+  --lifecycle-rate R   fixed rate for the full-lifecycle latency (default 200/s)
+  --seconds S          length of each fixed-rate phase (default 6)
+  --max-rate R         upper bound of the "highest rate with p99 < 20 ms" sweep (default 3000/s)
+  --concurrency C      connections of the closed-loop throughput run (default 64)
+  --running            use the stack described by the environment (NATS_URL, POSTGRES_URL, PORT, ...)
+                       instead of starting one; its gateway needs a high RATE_LIMIT_MAX
+  --skip-raw           do not measure the machine's raw limits`);
+  process.exit(0);
+}
+const SITES = Number(opt.sites);
+const SECONDS = Number(opt.seconds);
+const CONCURRENCY = Number(opt.concurrency);
+const ADMIN_URL = process.env.POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const runId = randomBytes(3).toString('hex');
+const say = (m) => process.stderr.write(`bench | ${m}\n`);
+
+// ---------------------------------------------------------------- helpers
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function pct(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+const summary = (v) => ({ n: v.length, p50: pct(v, 50), p95: pct(v, 95), p99: pct(v, 99), max: pct(v, 100) });
+const now = () => performance.timeOrigin + performance.now();
+
+function capture(command, args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${args[0]} exited ${code}`))));
+  });
+}
+
+/** A keep-alive HTTP client: `post(path, body, headers)` resolves with the status. */
+function httpClient(baseUrl, maxSockets) {
+  const url = new URL(baseUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 10_000 });
+  return {
+    agent,
+    post(path, body, headers) {
+      const data = Buffer.from(JSON.stringify(body));
+      return new Promise((resolve) => {
+        const req = http.request(
+          {
+            agent,
+            host: url.hostname,
+            port: url.port,
+            path,
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'content-length': data.length, ...headers },
+          },
+          (res) => {
+            const chunks = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+          },
+        );
+        req.on('error', (error) => resolve({ status: 0, body: String(error) }));
+        req.end(data);
+      });
+    },
+  };
+}
+
+/**
+ * Open loop at a fixed rate: request i is due at start + i/rate, and its latency counts from
+ * that due time (a late send is the system's delay too: no coordinated omission).
+ */
+async function fixedRate(rate, seconds, send) {
+  const total = Math.round(rate * seconds);
+  const start = now() + 20;
+  const latencies = [];
+  const results = [];
+  let errors = 0;
+  let next = 0;
+  const pending = new Set();
+  while (next < total) {
+    const t = now();
+    while (next < total && start + (next * 1000) / rate <= t) {
+      const due = start + (next * 1000) / rate;
+      const index = next++;
+      const p = send(index).then((r) => {
+        const end = now();
+        if (r.ok) latencies.push(end - due);
+        else errors += 1;
+        results.push({ index, due, end, ...r });
+      });
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    }
+    const wait = start + (next * 1000) / rate - now();
+    await sleep(Math.max(0, Math.min(wait, 5)));
+  }
+  await Promise.all(pending);
+  return { latencies, results, errors, sent: total };
+}
+
+/** Closed loop: `concurrency` workers send `total` requests as fast as they are answered. */
+async function closedLoop(total, concurrency, send) {
+  let next = 0;
+  let errors = 0;
+  const started = now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const r = await send(next++);
+        if (!r.ok) errors += 1;
+      }
+    }),
+  );
+  return { seconds: (now() - started) / 1000, errors };
+}
+
+/** Closed loop for a fixed time; returns operations per second. */
+async function forSeconds(seconds, concurrency, op) {
+  const until = now() + seconds * 1000;
+  let done = 0;
+  let errors = 0;
+  const started = now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (now() < until) {
+        try {
+          await op();
+          done += 1;
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  return { perSecond: done / ((now() - started) / 1000), errors };
+}
+
+// ---------------------------------------------------------------- raw limits of this machine
+
+async function rawLimits(nc) {
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  const stream = `BENCH_RAW_${runId.toUpperCase()}`;
+  const subject = `bench_${runId}.raw`;
+  await jsm.streams.add({ name: stream, subjects: [`${subject}.>`], storage: 'file', duplicate_window: 120e9 });
+  const out = {};
+  try {
+    const count = 20_000;
+    const payload = new TextEncoder().encode(JSON.stringify({ id: randomUUID(), pad: 'x'.repeat(420) }));
+    const window = 512;
+    let sent = 0;
+    const t0 = now();
+    await Promise.all(
+      Array.from({ length: window }, async () => {
+        while (sent < count) {
+          const i = sent++;
+          await js.publish(`${subject}.t${i % 8}`, payload, { msgID: `${runId}-${i}` });
+        }
+      }),
+    );
+    out.jsPublishPerSecond = count / ((now() - t0) / 1000);
+
+    await jsm.consumers.add(stream, { durable_name: 'raw', ack_policy: AckPolicy.Explicit, max_ack_pending: 1000 });
+    const consumer = await js.consumers.get(stream, 'raw');
+    const t1 = now();
+    const messages = await consumer.consume({ max_messages: 500 });
+    let got = 0;
+    for await (const m of messages) {
+      JSON.parse(new TextDecoder().decode(m.data));
+      m.ack();
+      if (++got === count) break;
+    }
+    await messages.close();
+    out.jsConsumePerSecond = count / ((now() - t1) / 1000);
+  } finally {
+    await jsm.streams.delete(stream).catch(() => undefined);
+  }
+
+  const database = `chom_bench_${runId}_raw`;
+  const admin = postgres(`${ADMIN_URL}/postgres`, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${database}"`);
+  const dbUrl = `${ADMIN_URL}/${database}`;
+  try {
+    const sql = postgres(dbUrl, { max: 16, onnotice: () => {} });
+    await sql.unsafe(`
+      create table item (id uuid primary key, tenant_id text not null, domain text not null,
+        created_at timestamptz not null default now(), unique (tenant_id, domain));
+      create table outbox (id bigint generated always as identity primary key, event_id uuid not null unique,
+        subject text not null, event jsonb not null, headers jsonb not null default '{}',
+        created_at timestamptz not null default now(), sent_at timestamptz, attempts int not null default 0);
+      create index outbox_pending on outbox (id) where sent_at is null;`);
+    let i = 0;
+    const tx = await forSeconds(4, 16, () =>
+      sql.begin(async (t) => {
+        const id = randomUUID();
+        const domain = `raw-${i++}.example.com`;
+        await t`insert into item (id, tenant_id, domain) values (${id}, 't_raw', ${domain})`;
+        await t`insert into outbox (event_id, subject, event) values (${randomUUID()}, 'raw.created', ${t.json({ id, domain })})`;
+      }),
+    );
+    out.pgTxPerSecond = tx.perSecond;
+    await sql.end();
+
+    const port = await freePort();
+    const server = spawn(process.execPath, [join(ROOT, 'bench/raw-server.mjs'), dbUrl, String(port)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise((resolve) => server.stdout.once('data', resolve));
+    const client = httpClient(`http://127.0.0.1:${port}`, 64);
+    let j = 0;
+    const httpTx = await forSeconds(4, 64, async () => {
+      const r = await client.post('/', { domain: `h-${j++}.example.com` }, {});
+      if (r.status !== 201) throw new Error(String(r.status));
+    });
+    out.httpTxPerSecond = httpTx.perSecond;
+    client.agent.destroy();
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  } finally {
+    await admin.unsafe(`drop database if exists "${database}" with (force)`);
+    await admin.end();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- the system
+
+async function startSystem() {
+  if (opt.running) {
+    const config = stackConfig();
+    const secretFile = await devSecretFile();
+    const token = (tenant) =>
+      capture(
+        process.execPath,
+        ['services/gateway/dist/bin/token.js', '--tenant', tenant, '--user', 'u_bench', '--role', 'owner'],
+        serviceEnv(config, 'gateway', secretFile),
+      );
+    return { config, gatewayUrl: `http://127.0.0.1:${config.httpPort}`, token, stop: async () => {}, started: false };
+  }
+  const config = stackConfig({
+    natsUrl: NATS_URL,
+    postgresUrl: ADMIN_URL,
+    databasePrefix: `chom_bench_${runId}_`,
+    httpPort: await freePort(),
+    opsPorts: {
+      site: await freePort(),
+      audit: await freePort(),
+      backup: await freePort(),
+      notification: await freePort(),
+      metrics: await freePort(),
+    },
+    space: { stream: `BENCH_${runId.toUpperCase()}`, events: `bench_${runId}.events`, services: `bench_${runId}.svc` },
+    idempotencyBucket: `idem_bench_${runId}`,
+    quiet: process.env.BENCH_LOGS !== '1',
+    extraEnv: {
+      all: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...extraFromEnv('BENCH_ENV_') },
+      site: { PROVISION_DURATION_MS: '0', VPS_POOL: 'vps-1:999999,vps-2:999999,vps-3:999999,vps-4:999999' },
+      gateway: { RATE_LIMIT_MAX: '100000000' },
+      backup: { BACKUP_STORAGE_DIR: join(os.tmpdir(), `chom-bench-${runId}`) },
+    },
+  });
+  const stack = await startStack(config);
+  return {
+    config,
+    gatewayUrl: stack.gatewayUrl,
+    token: (tenant) => stack.token({ tenant, user: 'u_bench' }),
+    started: true,
+    async stop() {
+      await stack.stop();
+      const nc = await connect({ servers: NATS_URL });
+      try {
+        const jsm = await jetstreamManager(nc);
+        await jsm.streams.delete(config.space.stream).catch(() => undefined);
+        await new Kvm(nc)
+          .open(config.idempotencyBucket)
+          .then((kv) => kv.destroy())
+          .catch(() => undefined);
+      } finally {
+        await nc.close();
+      }
+      const admin = postgres(`${ADMIN_URL}/postgres`, { max: 1, onnotice: () => {} });
+      try {
+        for (const s of SERVICES.filter((s) => s.database))
+          await admin.unsafe(`drop database if exists "${config.databasePrefix}${s.database}" with (force)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+/** BENCH_ENV_FOO=bar starts every service with FOO=bar (e.g. BENCH_ENV_OTEL_EXPORTER_OTLP_ENDPOINT). */
+function extraFromEnv(prefix) {
+  return Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
+}
+
+/** Follows the event stream: per event its sequence, stream time, id, type and site. */
+async function followStream(js, stream) {
+  const bySite = new Map();
+  const byEventId = new Map();
+  let maxSeq = 0;
+  const consumer = await js.consumers.get(stream);
+  const messages = await consumer.consume();
+  const decoder = new TextDecoder();
+  void (async () => {
+    for await (const m of messages) {
+      const event = JSON.parse(decoder.decode(m.data));
+      const entry = { seq: m.seq, streamMs: Number(BigInt(m.info.timestampNanos) / 1000n) / 1000, type: event.type };
+      byEventId.set(event.id, entry);
+      const siteId = event.data?.siteId;
+      if (typeof siteId === 'string') {
+        const site = bySite.get(siteId) ?? {};
+        site[event.type] = entry;
+        bySite.set(siteId, site);
+      }
+      if (m.seq > maxSeq) maxSeq = m.seq;
+    }
+  })();
+  return { bySite, byEventId, maxSeq: () => maxSeq, close: () => messages.close() };
+}
+
+/**
+ * Samples the durable consumers: for each, the stream sequence up to which everything it
+ * takes is acknowledged. A consumer with nothing pending and nothing unacknowledged is done
+ * up to the last sequence the follower had seen before asking.
+ */
+async function consumerState(jsm, stream, followerSeq) {
+  const seenBefore = followerSeq();
+  const infos = await jsm.consumers.list(stream).next();
+  const durable = infos.filter((c) => c.config.durable_name);
+  let doneThrough = Infinity;
+  let outstanding = 0;
+  for (const c of durable) {
+    const idle = c.num_pending === 0 && c.num_ack_pending === 0;
+    const through = idle ? Math.max(seenBefore, c.ack_floor.stream_seq) : c.ack_floor.stream_seq;
+    doneThrough = Math.min(doneThrough, through);
+    outstanding += c.num_pending + c.num_ack_pending;
+  }
+  return { at: now(), doneThrough, outstanding, consumers: durable.length };
+}
+
+async function rss(config) {
+  const urls = Object.fromEntries(
+    SERVICES.map((s) => [
+      s.name,
+      s.name === 'gateway'
+        ? `http://127.0.0.1:${config.httpPort}/metrics`
+        : `http://127.0.0.1:${config.opsPorts[s.name]}/metrics`,
+    ]),
+  );
+  const out = {};
+  await Promise.all(
+    Object.entries(urls).map(async ([name, url]) => {
+      try {
+        const text = await (await fetch(url)).text();
+        const m = /^process_resident_memory_bytes(?:\{[^}]*\})?\s+(\S+)/m.exec(text);
+        out[name] = m ? Number(m[1]) : NaN;
+      } catch {
+        out[name] = NaN;
+      }
+    }),
+  );
+  return out;
+}
+
+async function metricText(url) {
+  return (await fetch(url)).text();
+}
+
+// ---------------------------------------------------------------- main
+
+const results = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    memGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  },
+  options: { sites: SITES, rate: Number(opt.rate), lifecycleRate: Number(opt['lifecycle-rate']), seconds: SECONDS },
+};
+const nc = await connect({ servers: NATS_URL });
+if (!opt['skip-raw']) {
+  say('raw limits: JetStream publish/consume, Postgres row+outbox tx (16 connections), HTTP + that tx');
+  results.raw = await rawLimits(nc);
+}
+
+say(opt.running ? 'using the running stack' : 'starting the stack');
+const system = await startSystem();
+const { config } = system;
+const siteSql = postgres(`${config.postgresUrl}/${config.databasePrefix}site`, { max: 2, onnotice: () => {} });
+try {
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  const follower = await followStream(js, config.space.stream);
+  const tenants = ['t_bench_a', 't_bench_b', 't_bench_c', 't_bench_d'];
+  const tokens = await Promise.all(tenants.map((t) => system.token(t)));
+  const client = httpClient(system.gatewayUrl, 256);
+  let counter = 0;
+  const createSite = async () => {
+    const i = counter++;
+    const r = await client.post(
+      '/api/v1/sites',
+      { domain: `b${runId}-${i}.example.com`, siteType: 'html' },
+      { authorization: `Bearer ${tokens[i % tokens.length]}` },
+    );
+    if (r.status !== 201) return { ok: false, status: r.status, body: r.body.slice(0, 200) };
+    return { ok: true, id: JSON.parse(r.body).id };
+  };
+  const caughtUp = async (timeoutMs = 600_000) => {
+    const deadline = now() + timeoutMs;
+    for (;;) {
+      const state = await consumerState(jsm, config.space.stream, follower.maxSeq);
+      const [{ pending }] = await siteSql`select count(*)::int as pending from outbox where sent_at is null`;
+      if (state.outstanding === 0 && pending === 0) return now();
+      if (now() > deadline) throw new Error('consumers did not catch up');
+      await sleep(20);
+    }
+  };
+  const firstError = (run) => run.results?.find((r) => !r.ok);
+
+  say('warm-up: 1,000 creations');
+  await closedLoop(1000, 32, createSite);
+  await caughtUp();
+
+  // 2. site creation at a fixed rate.
+  say(`site creation at ${opt.rate}/s for ${SECONDS} s`);
+  const creation = await fixedRate(Number(opt.rate), SECONDS, createSite);
+  if (creation.errors) say(`creation errors: ${creation.errors} ${JSON.stringify(firstError(creation))}`);
+  results.creation = { rate: Number(opt.rate), ...summary(creation.latencies), errors: creation.errors };
+  await caughtUp();
+
+  // 3. full lifecycle at a fixed rate (+ 1. dispatch overhead from the same events).
+  say(`full lifecycle at ${opt['lifecycle-rate']}/s for ${SECONDS} s`);
+  const samples = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      samples.push(await consumerState(jsm, config.space.stream, follower.maxSeq));
+      await sleep(5);
+    }
+  })();
+  const life = await fixedRate(Number(opt['lifecycle-rate']), SECONDS, createSite);
+  await caughtUp();
+  sampling = false;
+  await sampler;
+  await sleep(200);
+  const lifecycle = [];
+  let unresolved = 0;
+  for (const r of life.results.filter((x) => x.ok)) {
+    const provisioned = follower.bySite.get(r.id)?.['site.provisioned'];
+    const done = provisioned && samples.find((s) => s.doneThrough >= provisioned.seq);
+    if (!done) {
+      unresolved += 1;
+      continue;
+    }
+    lifecycle.push(done.at - r.due);
+  }
+  results.lifecycle = { rate: Number(opt['lifecycle-rate']), ...summary(lifecycle), unresolved, errors: life.errors };
+  results.lifecycle.consumers = samples.at(-1)?.consumers;
+  results.lifecycle.sampleEveryMs =
+    samples.length > 1 ? (samples.at(-1).at - samples[0].at) / (samples.length - 1) : NaN;
+
+  // 1. dispatch: outbox created_at (the writing transaction's time) -> the stream's timestamp.
+  const ids = [...follower.byEventId.keys()];
+  const rows = await siteSql`
+    select event_id::text as id, extract(epoch from created_at)::float8 * 1000 as ms
+    from outbox where event_id = any(${ids}::uuid[])`;
+  const lifeSites = new Set(life.results.map((r) => r.id));
+  const dispatch = [];
+  for (const row of rows) {
+    const e = follower.byEventId.get(row.id);
+    if (e) dispatch.push({ ms: e.streamMs - row.ms, id: row.id });
+  }
+  const lifeEventIds = new Set();
+  for (const id of lifeSites) for (const e of Object.values(follower.bySite.get(id) ?? {})) lifeEventIds.add(e);
+  const lifeDispatch = [];
+  for (const row of rows) {
+    const e = follower.byEventId.get(row.id);
+    if (e && lifeEventIds.has(e)) lifeDispatch.push(e.streamMs - row.ms);
+  }
+  results.dispatch = { ...summary(lifeDispatch), all: summary(dispatch.map((d) => d.ms)) };
+  const relayMetrics = await metricText(`http://127.0.0.1:${config.opsPorts.site}/metrics`);
+  results.dispatch.relayHistogram = relayMetrics
+    .split('\n')
+    .filter((l) => l.startsWith('chom_event_dispatch_duration_seconds'))
+    .slice(0, 20);
+
+  // highest fixed rate with p99 under 20 ms.
+  if (!opt['skip-sweep']) {
+    const sweep = [];
+    for (let rate = 500; rate <= Number(opt['max-rate']); rate += 250) {
+      say(`sweep: ${rate}/s for 3 s`);
+      const run = await fixedRate(rate, 3, createSite);
+      const s = { rate, ...summary(run.latencies), errors: run.errors };
+      sweep.push(s);
+      await caughtUp();
+      if (!(s.p99 < 20) || run.errors > 0) break;
+    }
+    results.sweep = sweep;
+    results.maxRateP99Under20 = Math.max(0, ...sweep.filter((s) => s.p99 < 20 && !s.errors).map((s) => s.rate));
+  }
+
+  // 4 + 5. throughput of N creations, and RSS growth per 1,000 events.
+  say(`throughput: ${SITES} creations, ${CONCURRENCY} connections`);
+  const rssBefore = await rss(config);
+  const rssPeak = { ...rssBefore };
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const r = await rss(config);
+      for (const [k, v] of Object.entries(r)) if (v > (rssPeak[k] ?? 0)) rssPeak[k] = v;
+      await sleep(500);
+    }
+  })();
+  const seqBefore = follower.maxSeq();
+  const t0 = now();
+  const run = await closedLoop(SITES, CONCURRENCY, createSite);
+  const tAccepted = now();
+  const tCaught = await caughtUp();
+  watching = false;
+  await watcher;
+  const events = follower.maxSeq() - seqBefore;
+  results.throughput = {
+    sites: SITES,
+    errors: run.errors,
+    acceptedPerSecond: SITES / ((tAccepted - t0) / 1000),
+    caughtUpPerSecond: SITES / ((tCaught - t0) / 1000),
+    caughtUpSeconds: (tCaught - t0) / 1000,
+    events,
+  };
+  results.memory = Object.fromEntries(
+    Object.keys(rssBefore).map((k) => [
+      k,
+      {
+        beforeMb: rssBefore[k] / 2 ** 20,
+        peakMb: rssPeak[k] / 2 ** 20,
+        mbPer1000Events: Math.max(0, rssPeak[k] - rssBefore[k]) / 2 ** 20 / (events / 1000),
+      },
+    ]),
+  );
+  client.agent.destroy();
+  await follower.close();
+} finally {
+  await siteSql.end();
+  say('stopping the stack');
+  await system.stop();
+  await nc.close();
+}
+
+// ---------------------------------------------------------------- report
+
+const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const raw = results.raw ?? {};
+const t = results.throughput;
+const worstMem = Math.max(...Object.values(results.memory).map((m) => m.mbPer1000Events));
+const rows = [
+  [
+    'dispatch overhead p50/p95/p99 (outbox write -> stream)',
+    '< 5 ms p99',
+    `${f(results.dispatch.p50, 2)} / ${f(results.dispatch.p95, 2)} / ${f(results.dispatch.p99, 2)} ms`,
+    results.dispatch.p99 < 5,
+  ],
+  [
+    `site creation p50/p95/p99 @ ${results.creation.rate}/s`,
+    '< 15 ms p99',
+    `${f(results.creation.p50)} / ${f(results.creation.p95)} / ${f(results.creation.p99)} ms`,
+    results.creation.p99 < 15 && !results.creation.errors,
+  ],
+  [
+    'highest fixed rate with creation p99 < 20 ms',
+    '-',
+    results.maxRateP99Under20 === undefined ? 'skipped' : `${results.maxRateP99Under20}/s`,
+    undefined,
+  ],
+  [
+    `full lifecycle p50/p99 @ ${results.lifecycle.rate}/s`,
+    '< 50 ms p99',
+    `${f(results.lifecycle.p50)} / ${f(results.lifecycle.p99)} ms`,
+    results.lifecycle.p99 < 50 && !results.lifecycle.unresolved,
+  ],
+  [`${t.sites} creations: accepted`, '>= 1,500/s', `${f(t.acceptedPerSecond, 0)}/s`, t.acceptedPerSecond >= 1500],
+  [
+    `${t.sites} creations: every consumer caught up`,
+    '>= 600/s',
+    `${f(t.caughtUpPerSecond, 0)}/s (${f(t.caughtUpSeconds)} s)`,
+    t.caughtUpPerSecond >= 600,
+  ],
+  ['RSS growth per 1,000 events (worst service)', '< 5 MB', `${f(worstMem, 2)} MB`, worstMem < 5],
+];
+const rawRows = [
+  ['JetStream publish, pipelined (msgs/s)', raw.jsPublishPerSecond],
+  ['JetStream consume + ack (msgs/s)', raw.jsConsumePerSecond],
+  ['Postgres row + outbox tx, 16 conns (tx/s)', raw.pgTxPerSecond],
+  ['HTTP + row + outbox tx (req/s)', raw.httpTxPerSecond],
+];
+const ratios = raw.httpTxPerSecond
+  ? [
+      ['creations accepted / HTTP+tx raw', t.acceptedPerSecond / raw.httpTxPerSecond, '>= 0.75'],
+      ['lifecycles caught up x 2 tx / Postgres tx raw', (2 * t.caughtUpPerSecond) / raw.pgTxPerSecond, ''],
+      [
+        'events published (caught up) / JetStream publish raw',
+        t.events / t.caughtUpSeconds / raw.jsPublishPerSecond,
+        '',
+      ],
+      [
+        'deliveries acked (caught up) / JetStream consume raw',
+        ((t.events / 2) * 11) / t.caughtUpSeconds / raw.jsConsumePerSecond,
+        '',
+      ],
+    ]
+  : [];
+results.table = rows.map(([metric, target, actual, met]) => ({ metric, target, actual, met }));
+results.ratios = Object.fromEntries(ratios.map(([k, v]) => [k, v]));
+
+const w = [56, 14, 34];
+const line = (cells) => cells.map((c, i) => String(c).padEnd(w[i] ?? 6)).join(' | ');
+const out = [];
+out.push(
+  '',
+  `CHOM bench ${results.date}  (${results.machine.cpus} cores, ${results.machine.model}, node ${results.machine.node})`,
+  '',
+);
+out.push(line(['metric', 'target', 'actual', 'met']));
+out.push(line(w.map((n) => '-'.repeat(n)).concat('---')));
+for (const [metric, target, actual, met] of rows)
+  out.push(line([metric, target, actual, met === undefined ? '' : met ? 'yes' : 'NO']));
+if (results.raw) {
+  out.push('', line(['raw limit of this machine', '', 'actual']));
+  for (const [k, v] of rawRows) out.push(line([k, '', `${f(v, 0)}/s`]));
+  out.push('', line(['ratio', 'target', 'actual']));
+  for (const [k, v, target] of ratios) out.push(line([k, target, f(v, 2)]));
+}
+out.push(
+  '',
+  `memory (MB): ${Object.entries(results.memory)
+    .map(([k, m]) => `${k} ${f(m.beforeMb, 0)}->${f(m.peakMb, 0)} (${f(m.mbPer1000Events, 2)}/1k ev)`)
+    .join(', ')}`,
+);
+console.log(out.join('\n'));
+
+const dir = join(ROOT, 'bench', 'results');
+await mkdir(dir, { recursive: true });
+const file = opt.out ?? join(dir, `${results.date.replace(/[:.]/g, '-')}.json`);
+await writeFile(file, JSON.stringify(results, null, 2));
+say(`results: ${file}`);

@@ -1,0 +1,16 @@
+export {
+  ConfigError,
+  LogLevel,
+  MillisList,
+  OnOff,
+  Port,
+  PostgresUrl,
+  StreamName,
+  SubjectRoot,
+  int,
+  optional,
+  parseEnv,
+  withDefault,
+} from './env.js';
+export { databaseEnv, listenerEnv, listenerSettings, processEnv, processSettings } from './service-env.js';
+export type { ListenerDefaults, ListenerSettings, ProcessEnv } from './service-env.js';

@@ -1,0 +1,37 @@
+import { randomFillSync } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * A tenant id is one NATS subject token: no dots, spaces or wildcards, so it can stand in
+ * `events.<tenantId>.<aggregate>.<action>` and be filtered on.
+ */
+export const TenantId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'tenant id: 1-64 letters, digits, "_" or "-"');
+export type TenantId = z.infer<typeof TenantId>;
+
+export const ActorType = z.enum(['user', 'system', 'api']);
+export type ActorType = z.infer<typeof ActorType>;
+
+export const Actor = z.strictObject({
+  id: z.string().min(1).max(128),
+  type: ActorType,
+});
+export type Actor = z.infer<typeof Actor>;
+
+export const SYSTEM_ACTOR: Actor = Object.freeze({ id: 'system', type: 'system' });
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+/** UUID version 7 (RFC 9562): time-ordered, so ids sort by creation time. */
+export function uuidv7(now: number = Date.now()): string {
+  const bytes = new Uint8Array(16);
+  randomFillSync(bytes, 6);
+  let ms = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = ms % 256;
+    ms = Math.floor(ms / 256);
+  }
+  bytes[6] = 0x70 | ((bytes[6] ?? 0) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  const h = hex(bytes);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

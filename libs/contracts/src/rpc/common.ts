@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { Actor, TenantId } from '../ids.js';
+import { ErrorBody } from '../errors.js';
+
+/** Who is asking: every request names its tenant, and services scope every query by it. */
+export const RequestContext = z.strictObject({
+  tenantId: TenantId,
+  actor: Actor,
+  correlationId: z.string().min(1).max(128),
+});
+export type RequestContext = z.infer<typeof RequestContext>;
+
+export const PageLimit = z.coerce.number().int().min(1).max(100).default(20);
+/** Opaque cursor handed back by a list and passed again for the next page. */
+export const Cursor = z.string().min(1).max(512);
+
+export function page<T extends z.ZodType>(item: T) {
+  return z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+/** A service's reply to a request: its result, or the one error shape. */
+export type Reply<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+
+export function replySchema<T extends z.ZodType>(data: T) {
+  return z.discriminatedUnion('ok', [
+    z.strictObject({ ok: z.literal(true), data }),
+    z.strictObject({ ok: z.literal(false), error: ErrorBody }),
+  ]);
+}
+
+/** One request/reply operation: its subject tokens and both payloads. */
+export interface Operation<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
+  readonly service: string;
+  readonly name: string;
+  readonly request: Req;
+  readonly response: Res;
+}
+
+export function defineOperation<Req extends z.ZodType, Res extends z.ZodType>(
+  service: string,
+  name: string,
+  request: Req,
+  response: Res,
+): Operation<Req, Res> {
+  return Object.freeze({ service, name, request, response });
+}

@@ -1,0 +1,1 @@
+export { sampleEvent } from './sample-event.js';

@@ -1,0 +1,104 @@
+import postgres from 'postgres';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { withOutboxSignal } from './outbox-signal.js';
+import { isTracing, SpanKind, trace, withSpan, type Attributes, type Logger } from '@chom/telemetry';
+
+/** A service's connection pool: postgres.js for raw SQL and LISTEN, drizzle over the same pool. */
+export interface Database {
+  sql: postgres.Sql;
+  db: PostgresJsDatabase<Record<string, never>>;
+  /** Ends the pool, letting running queries finish for up to 5 s. */
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  /** Pool size; default 10. `runMigrations` needs at least 2. */
+  max?: number;
+  /** Shown in `pg_stat_activity`: the service's name. */
+  applicationName: string;
+  logger?: Logger;
+}
+
+/**
+ * Opens a pool (lazily: the first query connects). Note that drizzle makes this client
+ * return timestamps as strings and stop serialising JSON parameters itself: raw queries on
+ * `sql` should pass JSON as `${JSON.stringify(v)}::jsonb` and compute times in SQL.
+ */
+export function createDatabase(opts: DatabaseOptions): Database {
+  const sql = postgres(opts.url, {
+    max: opts.max ?? 10,
+    connection: { application_name: opts.applicationName },
+    onnotice: (notice) => opts.logger?.debug({ notice: notice.message }, 'postgres notice'),
+  });
+  const db = drizzle(sql, { logger: { logQuery: recordQuery } });
+  traceTransactions(db, opts.url);
+  signalOutboxCommits(db, sql);
+  return { sql, db, close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * postgres.js has no OpenTelemetry instrumentation: inside a trace, each `db.transaction`
+ * becomes a CLIENT span and each statement an event on the span that runs it (the
+ * parameterised SQL, never the values). Outside a trace (start-up, migrations) nothing is
+ * recorded.
+ */
+function traceTransactions(db: PostgresJsDatabase<Record<string, never>>, url: string): void {
+  const target = new URL(url);
+  const attributes: Attributes = {
+    'db.system.name': 'postgresql',
+    'db.namespace': decodeURIComponent(target.pathname.replace(/^\//, '')),
+    'db.operation.name': 'TRANSACTION',
+    'server.address': target.hostname,
+    'server.port': Number(target.port || 5432),
+  };
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn, config) =>
+    isTracing()
+      ? withSpan('db.transaction', { kind: SpanKind.CLIENT, attributes }, () => transaction(fn, config))
+      : transaction(fn, config)) as typeof db.transaction;
+}
+
+/** Each `db.transaction` that wrote outbox rows wakes the relays after it commits. */
+function signalOutboxCommits(db: PostgresJsDatabase<Record<string, never>>, sql: postgres.Sql): void {
+  const transaction = db.transaction.bind(db);
+  db.transaction = ((fn, config) =>
+    withOutboxSignal(sql, (register) =>
+      transaction((tx) => {
+        register(tx);
+        return fn(tx);
+      }, config),
+    )) as typeof db.transaction;
+}
+
+function recordQuery(query: string): void {
+  if (isTracing()) trace.getActiveSpan()?.addEvent('db.query', { 'db.query.text': query.slice(0, 2000) });
+}
+
+/** The URL of the maintenance database (`postgres`) on the same server as `url`. */
+export function maintenanceUrl(url: string): { url: string; database: string } {
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!database) throw new Error(`database url names no database: ${parsed.host}`);
+  parsed.pathname = '/postgres';
+  return { url: parsed.toString(), database };
+}
+
+/**
+ * Creates the database `url` names if it does not exist, connecting to the server's
+ * `postgres` database; safe when several replicas start at once.
+ */
+export async function ensureDatabase(url: string): Promise<void> {
+  const { url: adminUrl, database } = maintenanceUrl(url);
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [exists] = await admin`select 1 from pg_database where datname = ${database}`;
+    if (exists) return;
+    await admin`create database ${admin(database)}`.catch((error: unknown) => {
+      // Racing replicas: 42P04 when the name is taken first, 23505 when both insert into the catalogue.
+      if (!(error instanceof postgres.PostgresError && (error.code === '42P04' || error.code === '23505'))) throw error;
+    });
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}

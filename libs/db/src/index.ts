@@ -1,0 +1,34 @@
+export { createDatabase, ensureDatabase, maintenanceUrl } from './database.js';
+export type { Database, DatabaseOptions } from './database.js';
+export { LIB_MIGRATIONS_FOLDER, MIGRATION_LOCK_KEY, runMigrations } from './migrate.js';
+export { FAILURE_STATUSES, outbox, processedEvents, processingFailures } from './schema.js';
+export type { FailureAttempt, FailureStatus } from './schema.js';
+export type { DbExecutor } from './executor.js';
+export {
+  OUTBOX_CHANNEL,
+  OUTBOX_LOCK_KEY,
+  enqueueEvents,
+  outboxBacklog,
+  pruneOutbox,
+  toOutboxValues,
+  withOutboxBatch,
+} from './outbox.js';
+export { onOutboxCommitted } from './outbox-signal.js';
+export type { OutboxBatchOptions, OutboxRow, PublishResult } from './outbox.js';
+export { markProcessed } from './processed.js';
+export { countFailures, listFailures, pgFailureStore } from './failures.js';
+export type { Failure, FailureFilter, FailureRecord, FailureStore } from './failures.js';
+export {
+  countFailuresBy,
+  failureIds,
+  getFailure,
+  insertRetryFailure,
+  pruneResolvedFailures,
+  queryFailures,
+  setFailureStatus,
+} from './failure-admin.js';
+export type { FailureDetail, FailureQuery } from './failure-admin.js';
+export { migrateDatabase } from './migrate-command.js';
+export type { MigrateDatabaseOptions } from './migrate-command.js';
+export { decodeKeysetCursor, encodeKeysetCursor } from './cursor.js';
+export type { KeysetCursor } from './cursor.js';

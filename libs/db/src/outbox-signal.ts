@@ -1,0 +1,74 @@
+import type postgres from 'postgres';
+
+/** The channel committed outbox rows are announced on; the relay listens on it. */
+export const OUTBOX_CHANNEL = 'chom_outbox';
+
+interface Scope {
+  written: boolean;
+}
+
+/** Transactions opened by `createDatabase`'s `db.transaction`: their tx object -> scope. */
+const scopes = new WeakMap<object, Scope>();
+/** Per pool: callbacks woken after a commit that wrote outbox rows (the in-process relay). */
+const subscribers = new WeakMap<postgres.Sql, Set<() => void>>();
+const notifying = new WeakMap<postgres.Sql, { inFlight: boolean; again: boolean }>();
+
+/**
+ * Runs `transaction` (a `db.transaction` of `sql`'s pool) and, once it has committed outbox
+ * rows, wakes this process's relay at once and sends one coalesced `NOTIFY` for the others.
+ * A `NOTIFY` inside each writing transaction would serialise every such commit in the
+ * cluster on Postgres's notify-queue lock, held through the WAL flush.
+ */
+export async function withOutboxSignal<T>(
+  sql: postgres.Sql,
+  transaction: (register: (tx: object) => void) => Promise<T>,
+): Promise<T> {
+  const scope: Scope = { written: false };
+  const result = await transaction((tx) => scopes.set(tx, scope));
+  if (scope.written) signalOutbox(sql);
+  return result;
+}
+
+/**
+ * Called by `enqueueEvents` with its `tx`: true when that transaction signals after its
+ * commit; false (a transaction opened elsewhere, a savepoint) means notify inside it.
+ */
+export function deferOutboxSignal(tx: object): boolean {
+  const scope = scopes.get(tx);
+  if (!scope) return false;
+  scope.written = true;
+  return true;
+}
+
+/** Calls `wake` after each commit of `sql`'s pool that wrote outbox rows; returns the unsubscribe. */
+export function onOutboxCommitted(sql: postgres.Sql, wake: () => void): () => void {
+  const set = subscribers.get(sql) ?? new Set();
+  subscribers.set(sql, set);
+  set.add(wake);
+  return () => set.delete(wake);
+}
+
+function signalOutbox(sql: postgres.Sql): void {
+  subscribers.get(sql)?.forEach((wake) => wake());
+  notifyOthers(sql);
+}
+
+function notifyOthers(sql: postgres.Sql): void {
+  const state = notifying.get(sql) ?? { inFlight: false, again: false };
+  notifying.set(sql, state);
+  if (state.inFlight) {
+    state.again = true;
+    return;
+  }
+  state.inFlight = true;
+  // Best effort: a lost notification only leaves the rows to the relays' polling.
+  void sql`select pg_notify(${OUTBOX_CHANNEL}, '')`
+    .catch(() => undefined)
+    .finally(() => {
+      state.inFlight = false;
+      if (state.again) {
+        state.again = false;
+        notifyOthers(sql);
+      }
+    });
+}

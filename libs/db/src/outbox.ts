@@ -1,0 +1,167 @@
+import { sql as drizzleSql } from 'drizzle-orm';
+import type postgres from 'postgres';
+import { eventSubject, type AnyEvent, type SubjectSpace } from '@chom/contracts';
+import { traceHeaders } from '@chom/telemetry';
+import type { DbExecutor } from './executor.js';
+import { deferOutboxSignal, OUTBOX_CHANNEL } from './outbox-signal.js';
+import { outbox } from './schema.js';
+
+export { OUTBOX_CHANNEL } from './outbox-signal.js';
+
+/** A pending outbox row as the relay sees it; `id` is the bigint identity as a decimal string. */
+export interface OutboxRow {
+  id: string;
+  eventId: string;
+  subject: string;
+  event: unknown;
+  headers: Record<string, string>;
+  attempts: number;
+  /** When the row was written (its transaction's time): the start of the dispatch duration. */
+  createdAt?: Date;
+}
+
+export interface PublishResult {
+  sent: OutboxRow['id'][];
+  failed: { id: OutboxRow['id']; error: string }[];
+}
+
+/** The rows `enqueueEvents` inserts, one per event, in the order given. */
+export function toOutboxValues(
+  space: Pick<SubjectSpace, 'events'>,
+  events: readonly AnyEvent[],
+  headers: Record<string, string> = {},
+): (typeof outbox.$inferInsert)[] {
+  return events.map((event) => ({
+    eventId: event.id,
+    subject: eventSubject(space, event.tenantId, event.type),
+    event: event as unknown as Record<string, unknown>,
+    headers,
+  }));
+}
+
+/**
+ * Writes events to the outbox within the caller's transaction and notifies the relay; the
+ * notification is delivered only if and when that transaction commits. Pass the drizzle
+ * `tx` (see {@link DbExecutor}); rows are published in the order given. `headers` default to
+ * the current trace context, so the relay's publish continues the caller's trace.
+ */
+export async function enqueueEvents(
+  tx: DbExecutor,
+  space: Pick<SubjectSpace, 'events'>,
+  events: readonly AnyEvent[],
+  headers: Record<string, string> = traceHeaders(),
+): Promise<void> {
+  if (events.length === 0) return;
+  const insert = tx.insert(outbox).values(toOutboxValues(space, events, headers));
+  // A transaction of `createDatabase`'s pool signals the relays after its commit.
+  if (deferOutboxSignal(tx)) return void (await insert);
+  // One round trip: the insert runs as a data-modifying CTE of the notifying statement.
+  await tx.execute(drizzleSql`with inserted as (${insert.getSQL()}) select pg_notify(${OUTBOX_CHANNEL}, '')`);
+}
+
+interface ClaimedRow {
+  id: string;
+  event_id: string;
+  subject: string;
+  event: unknown;
+  headers: Record<string, string>;
+  attempts: number;
+  created_at: Date | string;
+}
+
+/** The transaction lock an ordered batch holds, so one relay per database publishes at a time. */
+export const OUTBOX_LOCK_KEY = '7236041185100115';
+
+export interface OutboxBatchOptions {
+  /**
+   * Default true: only one relay per database publishes at a time (a transaction advisory
+   * lock; the others return 0 at once), so rows leave in id order even during a backlog.
+   * false: replicas publish disjoint batches concurrently, which can put a later event of an
+   * aggregate on the stream before an earlier one claimed by another replica.
+   */
+  ordered?: boolean;
+}
+
+/**
+ * Claims up to `limit` pending rows (oldest first, skipping rows another relay holds),
+ * hands them to `publish`, then marks the `sent` ones and bumps `attempts`/`last_error` on
+ * the `failed` ones, all in one transaction; rows in neither list stay pending untouched.
+ * To keep order, `publish` should stop at the first failure. When `publish` throws, every
+ * claimed row is bumped with its message and the error is rethrown after the commit.
+ * Rows stay locked while `publish` runs, so it should bound its own time.
+ * Returns the number of rows claimed: 0 when nothing is pending or another relay is publishing.
+ */
+export async function withOutboxBatch(
+  sql: postgres.Sql,
+  limit: number,
+  publish: (rows: OutboxRow[]) => Promise<PublishResult>,
+  options: OutboxBatchOptions = {},
+): Promise<number> {
+  let thrown: { error: unknown } | undefined;
+  const claimed = await sql.begin(async (tx) => {
+    if (options.ordered ?? true) {
+      const [lock] = await tx<
+        { locked: boolean }[]
+      >`select pg_try_advisory_xact_lock(${OUTBOX_LOCK_KEY}::bigint) as locked`;
+      if (!lock?.locked) return 0;
+    }
+    const rows = await tx<ClaimedRow[]>`
+      select id::text as id, event_id::text as event_id, subject, event, headers, attempts, created_at
+      from outbox where sent_at is null order by id limit ${limit} for update skip locked`;
+    if (rows.length === 0) return 0;
+    const batch = rows.map((r): OutboxRow => ({
+      id: r.id,
+      eventId: r.event_id,
+      subject: r.subject,
+      event: r.event,
+      headers: r.headers,
+      attempts: r.attempts,
+      createdAt: new Date(r.created_at),
+    }));
+    let result: PublishResult;
+    try {
+      result = await publish(batch);
+    } catch (error) {
+      thrown = { error };
+      result = { sent: [], failed: batch.map((r) => ({ id: r.id, error: errorText(error) })) };
+    }
+    await markBatch(tx, result);
+    return rows.length;
+  });
+  if (thrown) throw thrown.error;
+  return claimed;
+}
+
+async function markBatch(tx: postgres.TransactionSql, result: PublishResult): Promise<void> {
+  if (result.sent.length > 0) {
+    await tx`update outbox set sent_at = now() where id = any(${result.sent.map(String)}::bigint[])`;
+  }
+  if (result.failed.length > 0) {
+    await tx`
+      update outbox o set attempts = o.attempts + 1, last_error = f.error
+      from unnest(${result.failed.map((f) => String(f.id))}::bigint[], ${result.failed.map((f) => f.error)}::text[])
+        as f(id, error)
+      where o.id = f.id`;
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Deletes rows sent more than `olderThanMs` ago; pending rows are never pruned. Returns the count. */
+export async function pruneOutbox(sql: postgres.Sql, olderThanMs: number): Promise<number> {
+  const deleted = await sql`
+    delete from outbox
+    where sent_at is not null and sent_at < now() - make_interval(secs => ${olderThanMs / 1000})`;
+  return deleted.count;
+}
+
+/** Pending rows and the age of the oldest one (0 when none), for the backlog gauge. */
+export async function outboxBacklog(sql: postgres.Sql): Promise<{ pending: number; oldestAgeSeconds: number }> {
+  const [row] = await sql<{ pending: number; oldest_age_seconds: number }[]>`
+    select count(*)::int as pending,
+      coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as oldest_age_seconds
+    from outbox where sent_at is null`;
+  return { pending: row?.pending ?? 0, oldestAgeSeconds: row?.oldest_age_seconds ?? 0 };
+}

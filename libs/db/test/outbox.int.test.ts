@@ -1,0 +1,220 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { sampleEvent } from '@chom/contracts/testing';
+import {
+  OUTBOX_CHANNEL,
+  createDatabase,
+  enqueueEvents,
+  outbox,
+  outboxBacklog,
+  pruneOutbox,
+  withOutboxBatch,
+  type Database,
+  type OutboxRow,
+} from '@chom/db';
+import { applyLibSchema, createTestDatabase, type TestDatabase } from '@chom/db/testing';
+
+const space = { events: 'events' };
+let testDb: TestDatabase;
+let database: Database;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('db_outbox');
+  database = createDatabase({ url: testDb.url, applicationName: 'db-outbox-test' });
+  await applyLibSchema(database);
+});
+
+afterAll(async () => {
+  await database?.close();
+  await testDb?.drop();
+});
+
+async function clearOutbox(): Promise<void> {
+  await database.sql`truncate outbox`;
+}
+
+async function pendingIds(): Promise<string[]> {
+  const rows = await database.sql<
+    { id: string }[]
+  >`select id::text as id from outbox where sent_at is null order by id`;
+  return rows.map((r) => r.id);
+}
+
+class Rollback extends Error {}
+
+describe('enqueueEvents', () => {
+  it('writes nothing when the transaction rolls back', async () => {
+    await clearOutbox();
+    await expect(
+      database.db.transaction(async (tx) => {
+        await enqueueEvents(tx, space, [sampleEvent(), sampleEvent()]);
+        throw new Rollback();
+      }),
+    ).rejects.toBeInstanceOf(Rollback);
+    expect(await pendingIds()).toEqual([]);
+  });
+
+  it('writes rows in order and notifies the relay at commit', async () => {
+    await clearOutbox();
+    const notified: string[] = [];
+    const listener = await database.sql.listen(OUTBOX_CHANNEL, (payload) => notified.push(payload));
+    try {
+      const events = [sampleEvent({ tenantId: 't_1' }), sampleEvent({ tenantId: 't_2' })];
+      await database.db.transaction(async (tx) => {
+        await enqueueEvents(tx, space, events, { traceparent: '00-abc-def-01' });
+        expect(notified).toEqual([]);
+      });
+      await expect.poll(() => notified.length).toBeGreaterThan(0);
+      const rows = await database.sql<{ event_id: string; subject: string; event: unknown; headers: unknown }[]>`
+        select event_id::text, subject, event, headers from outbox order by id`;
+      expect(rows).toEqual([
+        {
+          event_id: events[0]!.id,
+          subject: 'events.t_1.site.created',
+          event: events[0],
+          headers: { traceparent: '00-abc-def-01' },
+        },
+        {
+          event_id: events[1]!.id,
+          subject: 'events.t_2.site.created',
+          event: events[1],
+          headers: { traceparent: '00-abc-def-01' },
+        },
+      ]);
+    } finally {
+      await listener.unlisten();
+    }
+  });
+
+  it('accepts the transaction of a drizzle database declared with a schema', async () => {
+    await clearOutbox();
+    const typed = drizzle(database.sql, { schema: { outbox } });
+    await typed.transaction((tx) => enqueueEvents(tx, space, [sampleEvent()]));
+    expect(await pendingIds()).toHaveLength(1);
+  });
+});
+
+describe('withOutboxBatch', () => {
+  it('claims pending rows in id order and marks the sent ones', async () => {
+    await clearOutbox();
+    await enqueueEvents(database.db, space, [sampleEvent(), sampleEvent(), sampleEvent()]);
+    const ids = await pendingIds();
+    let seen: OutboxRow[] = [];
+    const claimed = await withOutboxBatch(database.sql, 2, async (rows) => {
+      seen = rows;
+      return { sent: rows.map((r) => r.id), failed: [] };
+    });
+    expect(claimed).toBe(2);
+    expect(seen.map((r) => r.id)).toEqual(ids.slice(0, 2));
+    expect(seen[0]).toMatchObject({ attempts: 0, headers: {}, subject: 'events.t_test.site.created' });
+    expect(await pendingIds()).toEqual(ids.slice(2));
+    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toBe(1);
+  });
+
+  it('never hands the same row to two concurrent unordered batches', async () => {
+    await clearOutbox();
+    await enqueueEvents(
+      database.db,
+      space,
+      Array.from({ length: 20 }, () => sampleEvent()),
+    );
+    let entered = 0;
+    let release!: () => void;
+    const bothIn = new Promise<void>((resolve) => (release = resolve));
+    const claims: string[][] = [];
+    const publish = async (rows: OutboxRow[]) => {
+      claims.push(rows.map((r) => r.id));
+      if (++entered === 2) release();
+      await Promise.race([bothIn, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      return { sent: rows.map((r) => r.id), failed: [] };
+    };
+    const counts = await Promise.all([
+      withOutboxBatch(database.sql, 10, publish, { ordered: false }),
+      withOutboxBatch(database.sql, 10, publish, { ordered: false }),
+    ]);
+    expect(counts).toEqual([10, 10]);
+    const [a = [], b = []] = claims;
+    expect(a.filter((id) => b.includes(id))).toEqual([]);
+    expect(await pendingIds()).toEqual([]);
+  });
+
+  it('lets one ordered batch publish at a time: a concurrent one claims nothing', async () => {
+    await clearOutbox();
+    await enqueueEvents(database.db, space, [sampleEvent(), sampleEvent(), sampleEvent()]);
+    let inside!: () => void;
+    const entered = new Promise<void>((resolve) => (inside = resolve));
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const first = withOutboxBatch(database.sql, 2, async (rows) => {
+      inside();
+      await finished;
+      return { sent: rows.map((r) => r.id), failed: [] };
+    });
+    await entered;
+    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toBe(0);
+    finish();
+    expect(await first).toBe(2);
+    expect(await withOutboxBatch(database.sql, 10, async (rows) => ({ sent: rows.map((r) => r.id), failed: [] }))).toBe(
+      1,
+    );
+  });
+
+  it('bumps attempts and last_error on failed rows and leaves them pending', async () => {
+    await clearOutbox();
+    await enqueueEvents(database.db, space, [sampleEvent(), sampleEvent()]);
+    const [first, second] = await pendingIds();
+    await withOutboxBatch(database.sql, 10, async () => ({
+      sent: [first!],
+      failed: [{ id: second!, error: 'nats down' }],
+    }));
+    await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [{ id: second!, error: 'still down' }] }));
+    const rows =
+      await database.sql`select id::text as id, attempts, last_error, sent_at is null as pending from outbox order by id`;
+    expect(rows).toEqual([
+      { id: first, attempts: 0, last_error: null, pending: false },
+      { id: second, attempts: 2, last_error: 'still down', pending: true },
+    ]);
+  });
+
+  it('bumps every claimed row and rethrows when publish throws', async () => {
+    await clearOutbox();
+    await enqueueEvents(database.db, space, [sampleEvent(), sampleEvent()]);
+    await expect(
+      withOutboxBatch(database.sql, 10, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const rows = await database.sql`select attempts, last_error from outbox where sent_at is null`;
+    expect(rows).toEqual([
+      { attempts: 1, last_error: 'boom' },
+      { attempts: 1, last_error: 'boom' },
+    ]);
+  });
+
+  it('returns 0 when nothing is pending', async () => {
+    await clearOutbox();
+    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toBe(0);
+  });
+});
+
+describe('pruneOutbox and outboxBacklog', () => {
+  it('deletes only rows sent before the window', async () => {
+    await clearOutbox();
+    await enqueueEvents(database.db, space, [sampleEvent(), sampleEvent(), sampleEvent()]);
+    const [old, recent, pending] = await pendingIds();
+    await database.sql`update outbox set sent_at = now() - interval '2 hours' where id = ${old!}::bigint`;
+    await database.sql`update outbox set sent_at = now() - interval '1 minute' where id = ${recent!}::bigint`;
+    await database.sql`update outbox set created_at = now() - interval '3 hours' where id = ${pending!}::bigint`;
+    expect(await pruneOutbox(database.sql, 60 * 60 * 1000)).toBe(1);
+    const left = await database.sql<{ id: string }[]>`select id::text as id from outbox order by id`;
+    expect(left.map((r) => r.id)).toEqual([recent, pending]);
+    const backlog = await outboxBacklog(database.sql);
+    expect(backlog.pending).toBe(1);
+    expect(backlog.oldestAgeSeconds).toBeGreaterThan(3 * 3600 - 60);
+  });
+
+  it('reports an empty backlog as zero', async () => {
+    await clearOutbox();
+    expect(await outboxBacklog(database.sql)).toEqual({ pending: 0, oldestAgeSeconds: 0 });
+  });
+});

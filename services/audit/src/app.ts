@@ -1,0 +1,43 @@
+import { eventFilter, type AnyEvent, type SubjectSpace } from '@chom/contracts';
+import type { Endpoint, ListenerSpec } from '@chom/messaging';
+import type { Logger } from '@chom/telemetry';
+import type { AuditListenerSettings } from './config.js';
+import { createAuditWriter } from './db/audit-writer.js';
+import { insertAuditEntries, type AuditDb } from './db/queries.js';
+import { queryAuditEndpoint } from './endpoints/query-audit.js';
+import { recordAudit } from './handlers/record-audit.js';
+
+export const SERVICE_NAME = 'audit';
+/** The durable consumer of the audit listener. */
+export const AUDIT_LISTENER = 'audit';
+
+export interface AuditDeps {
+  db: AuditDb;
+  logger: Logger;
+}
+
+export interface AuditApp {
+  endpoints: Endpoint[];
+  listener: { spec: ListenerSpec; handle: (event: AnyEvent) => Promise<void> };
+}
+
+/** The audit listener: every event of the space, with the configured retry policy. */
+export function auditListenerSpec(space: Pick<SubjectSpace, 'events'>, settings: AuditListenerSettings): ListenerSpec {
+  return { name: AUDIT_LISTENER, filterSubject: eventFilter(space), ...settings };
+}
+
+/** What the service does, apart from how it is connected and started. */
+export function buildApp(
+  deps: AuditDeps,
+  space: Pick<SubjectSpace, 'events'>,
+  settings: AuditListenerSettings,
+): AuditApp {
+  const writer = createAuditWriter((entries) => insertAuditEntries(deps.db, entries));
+  return {
+    endpoints: [queryAuditEndpoint(deps)],
+    listener: {
+      spec: auditListenerSpec(space, settings),
+      handle: (event) => recordAudit(event, { writer, logger: deps.logger }),
+    },
+  };
+}

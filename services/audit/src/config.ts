@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import {
+  databaseEnv,
+  listenerEnv,
+  listenerSettings,
+  parseEnv,
+  processEnv,
+  processSettings,
+  type ListenerSettings,
+} from '@chom/config';
+
+export { ConfigError } from '@chom/config';
+
+const Env = z
+  .object({
+    ...processEnv({ opsPort: 9102 }),
+    ...databaseEnv('chom_audit'),
+    ...listenerEnv('AUDIT', {
+      maxDeliver: 3,
+      backoffMs: '60000',
+      ackWaitMs: 30_000,
+      concurrency: 16,
+      maxAckPending: 1_000,
+    }),
+  })
+  .refine((env) => (env.AUDIT_MAX_ACK_PENDING ?? Infinity) >= env.AUDIT_CONCURRENCY, {
+    message: 'must be at least AUDIT_CONCURRENCY',
+    path: ['AUDIT_MAX_ACK_PENDING'],
+  });
+
+/** The audit listener's retry and flow settings (seed: 3 tries, 60 s apart). */
+export type AuditListenerSettings = ListenerSettings;
+
+export interface Config {
+  databaseUrl: string;
+  /** `DATABASE_POOL_MAX`; unset: sized to the service's concurrency. */
+  databasePoolMax: number | undefined;
+  nats: ReturnType<typeof processSettings>['nats'];
+  space: { stream: string; events: string; services: string };
+  ops: { port: number; host: string };
+  logLevel: string;
+  listener: AuditListenerSettings;
+}
+
+/** Parses the environment once; every problem is named in one error. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const e = parseEnv(Env, env, 'the audit service');
+  const { nats, space, ops, logLevel } = processSettings(e, 'audit');
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    nats,
+    space,
+    ops,
+    logLevel,
+    listener: listenerSettings(e, 'AUDIT'),
+  };
+}

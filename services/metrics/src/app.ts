@@ -1,0 +1,61 @@
+import { eventFilter, type AnyEvent, type SubjectSpace } from '@chom/contracts';
+import type { Endpoint, ListenerSpec } from '@chom/messaging';
+import type { ListenerSettings } from '@chom/config';
+import type { Logger, Registry } from '@chom/telemetry';
+import { createBusinessMetrics } from './business-metrics.js';
+import type { MetricsDb } from './db/queries.js';
+import { tenantStatsEndpoint } from './endpoints/tenant-stats.js';
+import { METRICS_LISTENER, recordMetrics } from './handlers/record-metrics.js';
+import { TENANT_STATS_LISTENER, updateTenantStats } from './handlers/update-tenant-stats.js';
+
+export { METRICS_LISTENER } from './handlers/record-metrics.js';
+export { TENANT_STATS_LISTENER } from './handlers/update-tenant-stats.js';
+
+export const SERVICE_NAME = 'metrics';
+
+export interface MetricsDeps {
+  db: MetricsDb;
+  logger: Logger;
+  /** Where the business metrics live: the registry the process serves on `/metrics`. */
+  registry: Registry;
+}
+
+export interface MetricsListeners {
+  metrics: ListenerSettings;
+  tenantStats: ListenerSettings;
+}
+
+export interface AppListener {
+  spec: ListenerSpec;
+  handle: (event: AnyEvent) => Promise<void>;
+}
+
+export interface MetricsApp {
+  endpoints: Endpoint[];
+  listeners: AppListener[];
+}
+
+/** Both listeners take every event of the space; each ignores the types it has nothing to do with. */
+export function listenerSpecs(space: Pick<SubjectSpace, 'events'>, settings: MetricsListeners) {
+  return {
+    metrics: { name: METRICS_LISTENER, filterSubject: eventFilter(space), ...settings.metrics },
+    tenantStats: { name: TENANT_STATS_LISTENER, filterSubject: eventFilter(space), ...settings.tenantStats },
+  } satisfies Record<string, ListenerSpec>;
+}
+
+/** What the service does, apart from how it is connected and started. */
+export function buildApp(
+  deps: MetricsDeps,
+  space: Pick<SubjectSpace, 'events'>,
+  settings: MetricsListeners,
+): MetricsApp {
+  const metrics = createBusinessMetrics(deps.registry);
+  const specs = listenerSpecs(space, settings);
+  return {
+    endpoints: [tenantStatsEndpoint(deps)],
+    listeners: [
+      { spec: specs.metrics, handle: (event) => recordMetrics(event, { db: deps.db, metrics, logger: deps.logger }) },
+      { spec: specs.tenantStats, handle: (event) => updateTenantStats(event, deps) },
+    ],
+  };
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import {
+  databaseEnv,
+  listenerEnv,
+  listenerSettings,
+  parseEnv,
+  processEnv,
+  processSettings,
+  type ListenerSettings,
+} from '@chom/config';
+
+export { ConfigError } from '@chom/config';
+
+const Env = z
+  .object({
+    ...processEnv({ opsPort: 9105 }),
+    ...databaseEnv('chom_metrics'),
+    // The seed records metrics synchronously, so it has no retry policy: a few quick tries,
+    // since a counter that waits minutes for its event is a wrong figure meanwhile.
+    ...listenerEnv('METRICS', {
+      maxDeliver: 5,
+      backoffMs: '1000,5000,15000,30000',
+      ackWaitMs: 30_000,
+      concurrency: 16,
+    }),
+    // Seed: UpdateTenantMetrics, 3 tries with 30 s backoff.
+    ...listenerEnv('TENANT_STATS', { maxDeliver: 3, backoffMs: '30000', ackWaitMs: 30_000, concurrency: 8 }),
+  })
+  .refine((env) => !env.NATS_PASSWORD || env.NATS_USER, {
+    path: ['NATS_USER'],
+    message: 'required with NATS_PASSWORD',
+  });
+
+export interface Config {
+  databaseUrl: string;
+  /** `DATABASE_POOL_MAX`; unset: sized to the service's concurrency. */
+  databasePoolMax: number | undefined;
+  nats: ReturnType<typeof processSettings>['nats'];
+  space: { stream: string; events: string; services: string };
+  ops: { port: number; host: string };
+  logLevel: string;
+  listeners: { metrics: ListenerSettings; tenantStats: ListenerSettings };
+}
+
+/** Parses the environment once; every problem is named in one error. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const e = parseEnv(Env, env, 'the metrics service');
+  const { nats, space, ops, logLevel } = processSettings(e, 'metrics');
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    nats,
+    space,
+    ops,
+    logLevel,
+    listeners: { metrics: listenerSettings(e, 'METRICS'), tenantStats: listenerSettings(e, 'TENANT_STATS') },
+  };
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "processing_failures" ADD COLUMN "resolution_note" text;

@@ -1,0 +1,80 @@
+CREATE TABLE "outbox" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "outbox_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"event_id" uuid NOT NULL,
+	"subject" text NOT NULL,
+	"event" jsonb NOT NULL,
+	"headers" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"sent_at" timestamp with time zone,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"last_error" text,
+	CONSTRAINT "outbox_event_id_key" UNIQUE("event_id")
+);
+--> statement-breakpoint
+CREATE TABLE "processed_events" (
+	"consumer" text NOT NULL,
+	"event_id" uuid NOT NULL,
+	"processed_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "processed_events_pkey" PRIMARY KEY("consumer","event_id")
+);
+--> statement-breakpoint
+CREATE TABLE "processing_failures" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"consumer" text NOT NULL,
+	"stream_sequence" bigint NOT NULL,
+	"event_id" text,
+	"event_type" text,
+	"tenant_id" text,
+	"payload" text NOT NULL,
+	"headers" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"error_code" text NOT NULL,
+	"error_message" text NOT NULL,
+	"error_stack" text,
+	"attempts" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"trace_id" text,
+	"status" text DEFAULT 'failed' NOT NULL,
+	"retry_of" uuid,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"resolved_at" timestamp with time zone,
+	CONSTRAINT "processing_failures_delivery_key" UNIQUE NULLS NOT DISTINCT("consumer","stream_sequence","retry_of"),
+	CONSTRAINT "processing_failures_status_check" CHECK ("processing_failures"."status" in ('failed', 'retried', 'resolved'))
+);
+--> statement-breakpoint
+CREATE TABLE "sites" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"tenant_id" text NOT NULL,
+	"domain" text NOT NULL,
+	"site_type" text NOT NULL,
+	"status" text NOT NULL,
+	"vps_id" text,
+	"failure_reason" text,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"provisioned_at" timestamp (3) with time zone,
+	"deleted_at" timestamp (3) with time zone,
+	CONSTRAINT "sites_status_valid" CHECK ("sites"."status" IN ('creating', 'provisioning', 'active', 'failed', 'deleted')),
+	CONSTRAINT "sites_site_type_valid" CHECK ("sites"."site_type" IN ('wordpress', 'laravel', 'html', 'php')),
+	CONSTRAINT "sites_deleted_consistent" CHECK (("sites"."status" = 'deleted') = ("sites"."deleted_at" IS NOT NULL))
+);
+--> statement-breakpoint
+CREATE TABLE "vps_servers" (
+	"id" text PRIMARY KEY NOT NULL,
+	"hostname" text NOT NULL,
+	"capacity" integer NOT NULL,
+	"allocated" integer DEFAULT 0 NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "vps_servers_allocated_within_capacity" CHECK ("vps_servers"."allocated" >= 0 AND "vps_servers"."allocated" <= "vps_servers"."capacity"),
+	CONSTRAINT "vps_servers_capacity_non_negative" CHECK ("vps_servers"."capacity" >= 0)
+);
+--> statement-breakpoint
+ALTER TABLE "sites" ADD CONSTRAINT "sites_vps_id_vps_servers_id_fk" FOREIGN KEY ("vps_id") REFERENCES "public"."vps_servers"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "outbox_pending_idx" ON "outbox" USING btree ("id") WHERE "outbox"."sent_at" is null;--> statement-breakpoint
+CREATE INDEX "outbox_sent_at_idx" ON "outbox" USING btree ("sent_at") WHERE "outbox"."sent_at" is not null;--> statement-breakpoint
+CREATE INDEX "processing_failures_status_idx" ON "processing_failures" USING btree ("status","created_at");--> statement-breakpoint
+CREATE INDEX "processing_failures_consumer_idx" ON "processing_failures" USING btree ("consumer","status","created_at");--> statement-breakpoint
+CREATE INDEX "processing_failures_tenant_idx" ON "processing_failures" USING btree ("tenant_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "sites_live_domain_key" ON "sites" USING btree ("domain") WHERE "sites"."deleted_at" IS NULL;--> statement-breakpoint
+CREATE INDEX "sites_tenant_created_id_idx" ON "sites" USING btree ("tenant_id","created_at","id");
