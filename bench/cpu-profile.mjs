@@ -1,4 +1,4 @@
-// Preloaded with `--import` (BENCH_PROFILE=1 npm run bench): records a V8 CPU profile of the
+// Preloaded with `--import` (`npm run bench -- --profile DIR`): records a V8 CPU profile of the
 // whole process and writes it to $CHOM_CPU_PROF_DIR/<service>-<pid>.cpuprofile at exit
 // (NODE_OPTIONS refuses --cpu-prof itself). Open it in Chrome DevTools or speedscope.
 import { writeFileSync, mkdirSync } from 'node:fs';

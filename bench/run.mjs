@@ -33,6 +33,7 @@ const { values: opt } = parseArgs({
     'skip-raw': { type: 'boolean', default: false },
     'skip-sweep': { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '64' },
+    profile: { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -47,7 +48,8 @@ if (opt.help) {
   --concurrency C      connections of the closed-loop throughput run (default 64)
   --running            use the stack described by the environment (NATS_URL, POSTGRES_URL, PORT, ...)
                        instead of starting one; its gateway needs a high RATE_LIMIT_MAX
-  --skip-raw           do not measure the machine's raw limits`);
+  --skip-raw           do not measure the machine's raw limits
+  --profile DIR        write a V8 CPU profile of every service to DIR (bench/cpu-profile.mjs)`);
   process.exit(0);
 }
 const SITES = Number(opt.sites);
@@ -307,8 +309,13 @@ async function startSystem() {
     space: { stream: `BENCH_${runId.toUpperCase()}`, events: `bench_${runId}.events`, services: `bench_${runId}.svc` },
     idempotencyBucket: `idem_bench_${runId}`,
     quiet: process.env.BENCH_LOGS !== '1',
+    nodeArgs: opt.profile ? ['--import', './bench/cpu-profile.mjs'] : [],
     extraEnv: {
-      all: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...extraFromEnv('BENCH_ENV_') },
+      all: {
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+        ...(opt.profile ? { CHOM_CPU_PROF_DIR: opt.profile } : {}),
+        ...extraFromEnv('BENCH_ENV_'),
+      },
       site: { PROVISION_DURATION_MS: '0', VPS_POOL: 'vps-1:999999,vps-2:999999,vps-3:999999,vps-4:999999' },
       gateway: { RATE_LIMIT_MAX: '100000000' },
       backup: { BACKUP_STORAGE_DIR: join(os.tmpdir(), `chom-bench-${runId}`) },
@@ -398,7 +405,8 @@ async function consumerState(jsm, stream, followerSeq) {
   return { at: now(), doneThrough, outstanding, consumers: durable.length };
 }
 
-async function rss(config) {
+/** Each service's resident memory (bytes) and CPU time so far (seconds), from its /metrics. */
+async function processFigures(config) {
   const urls = Object.fromEntries(
     SERVICES.map((s) => [
       s.name,
@@ -412,10 +420,10 @@ async function rss(config) {
     Object.entries(urls).map(async ([name, url]) => {
       try {
         const text = await (await fetch(url)).text();
-        const m = /^process_resident_memory_bytes(?:\{[^}]*\})?\s+(\S+)/m.exec(text);
-        out[name] = m ? Number(m[1]) : NaN;
+        const value = (metric) => Number(new RegExp(`^${metric}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+        out[name] = { rss: value('process_resident_memory_bytes'), cpu: value('process_cpu_seconds_total') };
       } catch {
-        out[name] = NaN;
+        out[name] = { rss: NaN, cpu: NaN };
       }
     }),
   );
@@ -562,13 +570,14 @@ try {
 
   // 4 + 5. throughput of N creations, and RSS growth per 1,000 events.
   say(`throughput: ${SITES} creations, ${CONCURRENCY} connections`);
-  const rssBefore = await rss(config);
+  const before = await processFigures(config);
+  const rssBefore = Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.rss]));
   const rssPeak = { ...rssBefore };
   let watching = true;
   const watcher = (async () => {
     while (watching) {
-      const r = await rss(config);
-      for (const [k, v] of Object.entries(r)) if (v > (rssPeak[k] ?? 0)) rssPeak[k] = v;
+      const r = await processFigures(config);
+      for (const [k, { rss }] of Object.entries(r)) if (rss > (rssPeak[k] ?? 0)) rssPeak[k] = rss;
       await sleep(500);
     }
   })();
@@ -579,6 +588,7 @@ try {
   const tCaught = await caughtUp();
   watching = false;
   await watcher;
+  const after = await processFigures(config);
   const events = follower.maxSeq() - seqBefore;
   results.throughput = {
     sites: SITES,
@@ -595,6 +605,7 @@ try {
         beforeMb: rssBefore[k] / 2 ** 20,
         peakMb: rssPeak[k] / 2 ** 20,
         mbPer1000Events: Math.max(0, rssPeak[k] - rssBefore[k]) / 2 ** 20 / (events / 1000),
+        cpuMsPerSite: ((after[k].cpu - before[k].cpu) * 1000) / SITES,
       },
     ]),
   );
@@ -694,6 +705,9 @@ out.push(
   '',
   `memory (MB): ${Object.entries(results.memory)
     .map(([k, m]) => `${k} ${f(m.beforeMb, 0)}->${f(m.peakMb, 0)} (${f(m.mbPer1000Events, 2)}/1k ev)`)
+    .join(', ')}`,
+  `CPU per site created (ms, throughput run): ${Object.entries(results.memory)
+    .map(([k, m]) => `${k} ${f(m.cpuMsPerSite, 2)}`)
     .join(', ')}`,
 );
 console.log(out.join('\n'));

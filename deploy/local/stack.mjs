@@ -148,6 +148,8 @@ export function stackConfig(overrides = {}) {
     json: overrides.json ?? env.LOG_FORMAT === 'json',
     quiet: overrides.quiet ?? false,
     extraEnv: overrides.extraEnv ?? {},
+    /** Extra node flags for every service process (the bench's CPU profiler). */
+    nodeArgs: overrides.nodeArgs ?? [],
     baseEnv: env,
   };
 }
@@ -206,7 +208,13 @@ export async function startStack(config, { readyTimeoutMs = 60_000 } = {}) {
 
   async function startService(name) {
     // Tracing starts before the service's own modules (a no-op without OTEL_EXPORTER_OTLP_ENDPOINT).
-    const args = ['--enable-source-maps', '--import', '@chom/telemetry/register', `services/${name}/dist/main.js`];
+    const args = [
+      '--enable-source-maps',
+      ...config.nodeArgs,
+      '--import',
+      '@chom/telemetry/register',
+      `services/${name}/dist/main.js`,
+    ];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: serviceEnv(config, name, secretFile),
@@ -292,7 +300,13 @@ export async function startReplicas(config, name, count, { opsPorts, readyTimeou
   });
   const ports = opsPorts ?? Array.from({ length: count }, (_, i) => config.opsPorts[name] + 100 * (i + 1));
   const replicas = ports.slice(0, count).map((port, i) => {
-    const args = ['--enable-source-maps', '--import', '@chom/telemetry/register', `services/${name}/dist/main.js`];
+    const args = [
+      '--enable-source-maps',
+      ...config.nodeArgs,
+      '--import',
+      '@chom/telemetry/register',
+      `services/${name}/dist/main.js`,
+    ];
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...serviceEnv(config, name, ''), OPS_PORT: String(port) },

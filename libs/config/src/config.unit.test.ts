@@ -38,6 +38,7 @@ describe('service environment', () => {
       ackWaitMs: 30_000,
       concurrency: 16,
       maxAckPending: 256,
+      batchSize: 1,
     });
   });
 

@@ -33,14 +33,22 @@ export interface ListenerDefaults {
   ackWaitMs: number;
   concurrency: number;
   maxAckPending?: number;
+  /** Events handed to a batch handler at once (1: one at a time); default 1. */
+  batchSize?: number;
 }
 
 type ListenerKeys<P extends string> =
-  `${P}_MAX_DELIVER` | `${P}_BACKOFF_MS` | `${P}_ACK_WAIT_MS` | `${P}_CONCURRENCY` | `${P}_MAX_ACK_PENDING`;
+  | `${P}_MAX_DELIVER`
+  | `${P}_BACKOFF_MS`
+  | `${P}_ACK_WAIT_MS`
+  | `${P}_CONCURRENCY`
+  | `${P}_MAX_ACK_PENDING`
+  | `${P}_BATCH_SIZE`;
 
 /**
- * `<PREFIX>_MAX_DELIVER`, `_BACKOFF_MS`, `_ACK_WAIT_MS`, `_CONCURRENCY`, `_MAX_ACK_PENDING`:
- * a listener's retry and flow settings, defaulting to the seeds' policy for that listener.
+ * `<PREFIX>_MAX_DELIVER`, `_BACKOFF_MS`, `_ACK_WAIT_MS`, `_CONCURRENCY`, `_MAX_ACK_PENDING`,
+ * `_BATCH_SIZE`: a listener's retry and flow settings, defaulting to the seeds' policy for
+ * that listener.
  */
 export function listenerEnv<P extends string>(prefix: P, defaults: ListenerDefaults) {
   return {
@@ -51,6 +59,7 @@ export function listenerEnv<P extends string>(prefix: P, defaults: ListenerDefau
     // Unset: derived from the configured concurrency in `listenerSettings`.
     [`${prefix}_MAX_ACK_PENDING`]:
       defaults.maxAckPending === undefined ? optional(int(1)) : withDefault(int(1), defaults.maxAckPending),
+    [`${prefix}_BATCH_SIZE`]: withDefault(int(1, 1000), defaults.batchSize ?? 1),
   } as unknown as {
     [K in ListenerKeys<P>]: K extends `${P}_BACKOFF_MS`
       ? z.ZodType<number[], unknown>
@@ -66,6 +75,7 @@ export interface ListenerSettings {
   ackWaitMs: number;
   concurrency: number;
   maxAckPending: number;
+  batchSize: number;
 }
 
 /** Reads one listener's settings out of a parsed environment. */
@@ -81,14 +91,18 @@ export function listenerSettings<P extends string>(
 ): ListenerSettings {
   const e = env as Record<string, unknown>;
   const concurrency = e[`${prefix}_CONCURRENCY`] as number;
-  // Room for the messages waiting behind a busy aggregate as well as the running ones.
-  const maxAckPending = (e[`${prefix}_MAX_ACK_PENDING`] as number | undefined) ?? Math.max(64, concurrency * 16);
+  const batchSize = e[`${prefix}_BATCH_SIZE`] as number;
+  // Room for the messages waiting behind a busy aggregate as well as the running ones, and
+  // for a few full batches.
+  const maxAckPending =
+    (e[`${prefix}_MAX_ACK_PENDING`] as number | undefined) ?? Math.max(64, concurrency * 16, batchSize * 4);
   return {
     maxDeliver: e[`${prefix}_MAX_DELIVER`] as number,
     backoffMs: e[`${prefix}_BACKOFF_MS`] as number[],
     ackWaitMs: e[`${prefix}_ACK_WAIT_MS`] as number,
     concurrency,
     maxAckPending: Math.max(maxAckPending, concurrency),
+    batchSize,
   };
 }
 

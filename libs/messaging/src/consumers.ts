@@ -22,8 +22,10 @@ export interface ListenerSpec {
   backoffMs: number[];
   ackWaitMs: number;
   maxAckPending: number;
-  /** Aggregates handled at the same time by one runner. */
+  /** Handler calls (single events or batches) running at the same time in one runner. */
   concurrency: number;
+  /** Events handed to the listener's batch handler at once; default 1 (no batching). */
+  batchSize?: number;
 }
 
 /** The fields a listener spec sets and nats-server 2.9 can change in place. */
@@ -47,6 +49,8 @@ export function validateListenerSpec(spec: ListenerSpec): void {
   if (!(spec.ackWaitMs > 0) || !(spec.maxAckPending > 0) || !(spec.concurrency > 0)) {
     throw new Error(`${spec.name}: ackWaitMs, maxAckPending and concurrency must be positive`);
   }
+  if (spec.batchSize !== undefined && !(Number.isInteger(spec.batchSize) && spec.batchSize >= 1))
+    throw new Error(`${spec.name}: batchSize must be an integer >= 1`);
 }
 
 /** What differs between a consumer and the spec: fields to update in place, or reasons it must be recreated. */

@@ -9,7 +9,15 @@ export type { ListenerSpec } from './consumers.js';
 export { MessagingSetupError, PermanentError } from './errors.js';
 export { backoffFor } from './retry.js';
 export { startListener } from './listener.js';
-export type { EventHandler, HandlerContext, Listener, ListenerOptions, ListenerStats } from './listener.js';
+export type {
+  BatchHandler,
+  BatchItem,
+  EventHandler,
+  HandlerContext,
+  Listener,
+  ListenerOptions,
+  ListenerStats,
+} from './listener.js';
 export type { ConsumeOutcome } from './metrics.js';
 export { publishBatch, startOutboxRelay } from './outbox-relay.js';
 export type { OutboxRelay, OutboxRelayOptions } from './outbox-relay.js';

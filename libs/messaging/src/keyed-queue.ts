@@ -41,19 +41,30 @@ export class KeyedQueue<T> {
    * sequence first; marks its key running until `finish(key)`.
    */
   take(now: number): QueueEntry<T> | undefined {
-    let best: QueueEntry<T> | undefined;
+    return this.takeMany(now, 1)[0];
+  }
+
+  /**
+   * Up to `max` entries allowed to run, of different keys, earliest sequences first; marks
+   * each one's key running until `finish(key)`. One pass over the keys, however many it takes.
+   */
+  takeMany(now: number, max: number): QueueEntry<T>[] {
+    const ready: QueueEntry<T>[] = [];
     for (const [key, queue] of this.queues) {
       const head = queue[0];
       if (!head || this.running.has(key) || head.seq > this.earliestAway(key, now)) continue;
-      if (!best || head.seq < best.seq) best = head;
+      ready.push(head);
     }
-    if (!best) return undefined;
-    const queue = this.queues.get(best.key) as QueueEntry<T>[];
-    queue.shift();
-    if (queue.length === 0) this.queues.delete(best.key);
-    this.size -= 1;
-    this.running.add(best.key);
-    return best;
+    ready.sort((a, b) => a.seq - b.seq);
+    if (ready.length > max) ready.length = max;
+    for (const entry of ready) {
+      const queue = this.queues.get(entry.key) as QueueEntry<T>[];
+      queue.shift();
+      if (queue.length === 0) this.queues.delete(entry.key);
+      this.size -= 1;
+      this.running.add(entry.key);
+    }
+    return ready;
   }
 
   finish(key: string): void {

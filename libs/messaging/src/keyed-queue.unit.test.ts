@@ -73,4 +73,19 @@ describe('KeyedQueue', () => {
     expect(queue.clear().map((e) => e.item)).toEqual(['second']);
     expect(queue.take(0)).toBeUndefined();
   });
+
+  it('takes a batch of ready heads, one per key, earliest first, and holds their keys', () => {
+    const queue = new KeyedQueue<string>();
+    queue.push('c', 7, 'c7');
+    queue.push('a', 1, 'a1');
+    queue.push('b', 4, 'b4');
+    queue.push('a', 2, 'a2');
+    queue.awaitRedelivery('d', 3, 100);
+    queue.push('d', 5, 'd5');
+    expect(queue.takeMany(0, 2).map((e) => e.item)).toEqual(['a1', 'b4']);
+    expect(queue.takeMany(0, 10).map((e) => e.item)).toEqual(['c7']);
+    queue.finish('a');
+    expect(queue.takeMany(0, 10).map((e) => e.item)).toEqual(['a2']);
+    expect(queue.takeMany(200, 10).map((e) => e.item)).toEqual(['d5']);
+  });
 });

@@ -4,14 +4,18 @@ import type { MsgHdrs } from '@nats-io/nats-core';
 import { aggregateKey, parseEvent, type AnyEvent } from '@chom/contracts';
 import type { FailureStore } from '@chom/db';
 import {
+  context as otelContext,
   extractTraceContext,
   recordError,
   runWithContext,
   SpanKind,
+  trace,
+  tracer,
   withSpan,
   type Attributes,
   type Logger,
   type Registry,
+  type Span,
 } from '@chom/telemetry';
 import { validateListenerSpec, type ListenerSpec } from './consumers.js';
 import { buildFailureRecord, type Attempt } from './failure-record.js';
@@ -36,6 +40,18 @@ export interface HandlerContext {
 
 export type EventHandler = (event: AnyEvent, ctx: HandlerContext) => Promise<void>;
 
+export interface BatchItem {
+  event: AnyEvent;
+  ctx: HandlerContext;
+}
+
+/**
+ * Handles several events at once, all or nothing (one database transaction): the events are
+ * of different aggregates, in stream order. When it throws, the runner handles the batch's
+ * events one at a time (`handle`, or a batch of one), so only the failing event is retried.
+ */
+export type BatchHandler = (items: readonly BatchItem[]) => Promise<void>;
+
 export interface ListenerStats {
   running: number;
   queued: number;
@@ -58,7 +74,10 @@ export interface ListenerOptions {
   js: JetStreamClient;
   stream: string;
   spec: ListenerSpec;
-  handle: EventHandler;
+  /** Handles one event; optional when `handleBatch` is given (a batch of one is used). */
+  handle?: EventHandler;
+  /** Handles up to `spec.batchSize` events at once; see {@link BatchHandler}. */
+  handleBatch?: BatchHandler;
   /** Event types this listener handles; others are acknowledged and skipped. Default: all. */
   accepts?: (type: string) => boolean;
   failures: FailureStore;
@@ -86,8 +105,12 @@ const decoder = new TextDecoder();
  * stream order, including across retries; different aggregates run concurrently.
  */
 export async function startListener(options: ListenerOptions): Promise<Listener> {
-  const { js, stream, spec, handle, failures, logger } = options;
+  const { js, stream, spec, failures, logger, handleBatch } = options;
   validateListenerSpec(spec);
+  const handle: EventHandler | undefined =
+    options.handle ?? (handleBatch && ((event, ctx) => handleBatch([{ event, ctx }])));
+  if (!handle) throw new Error(`${spec.name}: a listener needs handle or handleBatch`);
+  const batchSize = handleBatch ? (spec.batchSize ?? 1) : 1;
   const log = logger.child({ consumer: spec.name });
   const consumer = await js.consumers.get(stream, spec.name);
   const metrics: ListenerMetrics | undefined = options.registry ? listenerMetrics(options.registry) : undefined;
@@ -100,6 +123,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
 
   const queue = new KeyedQueue<Delivery>();
   const running = new Map<number, Delivery>();
+  let calls = 0;
   const holding = new Set<JsMsg>();
   const attempts = new Map<number, Attempt[]>();
   const sideTasks = new Set<Promise<void>>();
@@ -135,13 +159,19 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   }
 
   function pump(): void {
-    while (!draining && running.size < spec.concurrency) {
-      const entry = queue.take(Date.now());
-      if (!entry) break;
-      running.set(entry.seq, entry.item);
-      void run(entry.item).finally(() => {
-        running.delete(entry.seq);
-        queue.finish(entry.key);
+    while (!draining && calls < spec.concurrency) {
+      const entries = queue.takeMany(Date.now(), batchSize);
+      const [first] = entries;
+      if (!first) break;
+      calls += 1;
+      for (const entry of entries) running.set(entry.seq, entry.item);
+      const work = entries.length === 1 ? run(first.item) : runBatch(entries.map((e) => e.item));
+      void work.finally(() => {
+        calls -= 1;
+        for (const entry of entries) {
+          running.delete(entry.seq);
+          queue.finish(entry.key);
+        }
         if (running.size === 0 && sideTasks.size === 0) idle?.();
         pump();
       });
@@ -183,11 +213,95 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     });
   }
 
+  function handlerContext({ msg }: Delivery, headers: Record<string, string>): HandlerContext {
+    return {
+      consumer: spec.name,
+      deliveryCount: msg.info.deliveryCount,
+      streamSequence: msg.seq,
+      subject: msg.subject,
+      headers,
+    };
+  }
+
+  /** Acks the delivery (and its copies) and counts it handled. */
+  function succeeded(delivery: Delivery): void {
+    const { msg, event } = delivery;
+    settle(delivery, (m) => m.ack());
+    attempts.delete(msg.seq);
+    counts.acked += 1;
+    count(event.type, 'ok');
+    const lagMs = Date.now() - Date.parse(event.occurredAt);
+    metrics?.lag.observe({ consumer: spec.name, type: event.type }, Math.max(lagMs, 0) / 1000);
+  }
+
   async function run(delivery: Delivery): Promise<void> {
     const { msg, event } = delivery;
     const headers = headersOf(msg.headers);
-    const deliveryCount = msg.info.deliveryCount;
-    const context = {
+    const stopTimer = metrics?.duration.startTimer({ consumer: spec.name, type: event.type });
+    const span = {
+      kind: SpanKind.CONSUMER,
+      parent: extractTraceContext(headers),
+      attributes: spanAttributes(delivery),
+    };
+    // The handler's errors are settled here, not thrown: the span records them itself.
+    await withSpan(`process ${event.type}`, span, (span) =>
+      runWithContext(eventContext(event), async () => {
+        try {
+          await (handle as EventHandler)(event, handlerContext(delivery, headers));
+          stopTimer?.();
+          succeeded(delivery);
+        } catch (error) {
+          stopTimer?.();
+          recordError(span, error, { code: errorCode(error) });
+          await fail(delivery, headers, error);
+        }
+      }),
+    );
+  }
+
+  /**
+   * Runs several deliveries (of different aggregates) through the batch handler at once. Each
+   * keeps its own consumer span, under its own trace; the handler's own spans go under the
+   * first one's. A failed batch falls back to one delivery at a time, so retries, dead letters
+   * and their counts stay per event.
+   */
+  async function runBatch(batch: Delivery[]): Promise<void> {
+    const started = performance.now();
+    const items = batch.map((delivery) => {
+      const headers = headersOf(delivery.msg.headers);
+      return { delivery, headers, item: { event: delivery.event, ctx: handlerContext(delivery, headers) } };
+    });
+    const spans: Span[] = items.map(({ delivery, headers }) =>
+      tracer().startSpan(
+        `process ${delivery.event.type}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: { ...spanAttributes(delivery), 'messaging.batch.message_count': batch.length },
+        },
+        extractTraceContext(headers),
+      ),
+    );
+    const first = spans[0] as Span;
+    try {
+      await otelContext.with(trace.setSpan(otelContext.active(), first), () =>
+        runWithContext({ consumer: spec.name }, () => (handleBatch as BatchHandler)(items.map((i) => i.item))),
+      );
+    } catch (error) {
+      spans.forEach((span) => span.end());
+      log.debug({ err: error, size: batch.length }, 'batch failed: handling its events one at a time');
+      await Promise.all(batch.map((delivery) => run(delivery)));
+      return;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    for (const [index, { delivery }] of items.entries()) {
+      metrics?.duration.observe({ consumer: spec.name, type: delivery.event.type }, seconds);
+      succeeded(delivery);
+      spans[index]?.end();
+    }
+  }
+
+  function eventContext(event: AnyEvent) {
+    return {
       tenantId: event.tenantId,
       actorId: event.actor.id,
       actorType: event.actor.type,
@@ -197,37 +311,6 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       consumer: spec.name,
       ...(event.causationId ? { causationId: event.causationId } : {}),
     };
-    const stopTimer = metrics?.duration.startTimer({ consumer: spec.name, type: event.type });
-    const span = {
-      kind: SpanKind.CONSUMER,
-      parent: extractTraceContext(headers),
-      attributes: spanAttributes(delivery),
-    };
-    // The handler's errors are settled here, not thrown: the span records them itself.
-    await withSpan(`process ${event.type}`, span, (span) =>
-      runWithContext(context, async () => {
-        try {
-          await handle(event, {
-            consumer: spec.name,
-            deliveryCount,
-            streamSequence: msg.seq,
-            subject: msg.subject,
-            headers,
-          });
-          stopTimer?.();
-          settle(delivery, (m) => m.ack());
-          attempts.delete(msg.seq);
-          counts.acked += 1;
-          count(event.type, 'ok');
-          const lagMs = Date.now() - Date.parse(event.occurredAt);
-          metrics?.lag.observe({ consumer: spec.name, type: event.type }, Math.max(lagMs, 0) / 1000);
-        } catch (error) {
-          stopTimer?.();
-          recordError(span, error, { code: errorCode(error) });
-          await fail(delivery, headers, error);
-        }
-      }),
-    );
   }
 
   /** OpenTelemetry messaging attributes of one delivery, plus the event's domain ids. */
@@ -334,7 +417,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     while (!draining) {
       try {
         messages = await consumer.consume({
-          max_messages: Math.min(spec.maxAckPending, Math.max(2 * spec.concurrency, 16)),
+          max_messages: Math.min(spec.maxAckPending, Math.max(2 * spec.concurrency * batchSize, 16)),
         });
         for await (const msg of messages) receive(msg);
       } catch (error) {
@@ -345,7 +428,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     }
   })();
 
-  log.info({ stream, filter: spec.filterSubject, concurrency: spec.concurrency }, 'listener started');
+  log.info({ stream, filter: spec.filterSubject, concurrency: spec.concurrency, batchSize }, 'listener started');
 
   return {
     ready: () => !draining && messages !== undefined,
