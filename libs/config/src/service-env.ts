@@ -75,7 +75,8 @@ export interface ListenerSettings {
   ackWaitMs: number;
   concurrency: number;
   maxAckPending: number;
-  batchSize: number;
+  /** Events per batch for a listener with a batch handler (unset: 1). */
+  batchSize?: number;
 }
 
 /** Reads one listener's settings out of a parsed environment. */

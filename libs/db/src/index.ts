@@ -15,7 +15,7 @@ export {
 } from './outbox.js';
 export { onOutboxCommitted } from './outbox-signal.js';
 export type { OutboxBatchOptions, OutboxRow, PublishResult } from './outbox.js';
-export { markProcessed } from './processed.js';
+export { markProcessed, markProcessedMany } from './processed.js';
 export { countFailures, listFailures, pgFailureStore } from './failures.js';
 export type { Failure, FailureFilter, FailureRecord, FailureStore } from './failures.js';
 export {

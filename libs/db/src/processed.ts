@@ -20,3 +20,21 @@ export async function markProcessed(tx: DbExecutor, consumer: string, eventId: s
     .returning({ eventId: processedEvents.eventId });
   return inserted.length > 0;
 }
+
+/**
+ * {@link markProcessed} for several events in one statement: returns the ids that were not
+ * marked before (the ones whose effects the caller should apply).
+ */
+export async function markProcessedMany(
+  tx: DbExecutor,
+  consumer: string,
+  eventIds: readonly string[],
+): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const inserted = await tx
+    .insert(processedEvents)
+    .values(eventIds.map((eventId) => ({ consumer, eventId })))
+    .onConflictDoNothing()
+    .returning({ eventId: processedEvents.eventId });
+  return new Set(inserted.map((row) => row.eventId));
+}

@@ -27,7 +27,8 @@ export interface MetricsListeners {
 
 export interface AppListener {
   spec: ListenerSpec;
-  handle: (event: AnyEvent) => Promise<void>;
+  /** Applies a batch of events (different aggregates, stream order) in one transaction. */
+  handleBatch: (events: readonly AnyEvent[]) => Promise<void>;
 }
 
 export interface MetricsApp {
@@ -54,8 +55,11 @@ export function buildApp(
   return {
     endpoints: [tenantStatsEndpoint(deps)],
     listeners: [
-      { spec: specs.metrics, handle: (event) => recordMetrics(event, { db: deps.db, metrics, logger: deps.logger }) },
-      { spec: specs.tenantStats, handle: (event) => updateTenantStats(event, deps) },
+      {
+        spec: specs.metrics,
+        handleBatch: (events) => recordMetrics(events, { db: deps.db, metrics, logger: deps.logger }),
+      },
+      { spec: specs.tenantStats, handleBatch: (events) => updateTenantStats(events, deps) },
     ],
   };
 }

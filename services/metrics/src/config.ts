@@ -21,10 +21,19 @@ const Env = z
       maxDeliver: 5,
       backoffMs: '1000,5000,15000,30000',
       ackWaitMs: 30_000,
-      concurrency: 16,
+      // A few transactions at a time, each for up to a batch of events: under load the
+      // batches fill up, and one commit counts many events.
+      concurrency: 4,
+      batchSize: 100,
     }),
     // Seed: UpdateTenantMetrics, 3 tries with 30 s backoff.
-    ...listenerEnv('TENANT_STATS', { maxDeliver: 3, backoffMs: '30000', ackWaitMs: 30_000, concurrency: 8 }),
+    ...listenerEnv('TENANT_STATS', {
+      maxDeliver: 3,
+      backoffMs: '30000',
+      ackWaitMs: 30_000,
+      concurrency: 4,
+      batchSize: 100,
+    }),
   })
   .refine((env) => !env.NATS_PASSWORD || env.NATS_USER, {
     path: ['NATS_USER'],

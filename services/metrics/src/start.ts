@@ -48,18 +48,27 @@ export async function startMetrics(options: StartMetricsOptions): Promise<Runnin
   const js = jetstream(nc);
   const failures = pgFailureStore(database.sql);
   const listeners = new Map<string, Listener>();
-  for (const { spec, handle } of app.listeners) {
+  for (const { spec, handleBatch } of app.listeners) {
     await ensureConsumer(jsm, space.stream, spec, logger);
-    listeners.set(
-      spec.name,
-      await startListener({ js, stream: space.stream, spec, handle, failures, logger, registry }),
-    );
+    const listener = await startListener({
+      js,
+      stream: space.stream,
+      spec,
+      handleBatch: (items) => handleBatch(items.map((item) => item.event)),
+      failures,
+      logger,
+      registry,
+    });
+    listeners.set(spec.name, listener);
   }
   const failureOps = failureEndpoints({
     service: SERVICE_NAME,
     sql: database.sql,
     space,
-    listeners: app.listeners.map(({ spec, handle }) => ({ name: spec.name, handle })),
+    listeners: app.listeners.map(({ spec, handleBatch }) => ({
+      name: spec.name,
+      handle: (event) => handleBatch([event]),
+    })),
     logger,
   });
   const endpoints = serveEndpoints(nc, space, [...app.endpoints, ...failureOps], logger);

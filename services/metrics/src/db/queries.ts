@@ -1,37 +1,53 @@
 import type { DbExecutor } from '@chom/db';
-import { eq, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { metricSites, tenantSites, tenantStats, type SiteState, type TenantStatsRow } from './schema.js';
 
 /** The drizzle handle over this service's database (no relational schema attached). */
 export type MetricsDb = PostgresJsDatabase<Record<string, never>>;
 
-/** Remembers a site's type; the first `site.created` wins. */
-export async function rememberSiteType(tx: DbExecutor, siteId: string, siteType: string): Promise<void> {
-  await tx.insert(metricSites).values({ siteId, siteType }).onConflictDoNothing();
+/** Remembers sites' types (site id -> type); the first `site.created` of a site wins. */
+export async function rememberSiteTypes(tx: DbExecutor, types: ReadonlyMap<string, string>): Promise<void> {
+  if (types.size === 0) return;
+  const rows = [...types].map(([siteId, siteType]) => ({ siteId, siteType }));
+  await tx.insert(metricSites).values(rows).onConflictDoNothing();
 }
 
-export async function findSiteType(tx: DbExecutor, siteId: string): Promise<string | undefined> {
-  const [row] = await tx.select().from(metricSites).where(eq(metricSites.siteId, siteId));
-  return row?.siteType;
+/** The known types of these sites (site id -> type). */
+export async function findSiteTypes(tx: DbExecutor, siteIds: readonly string[]): Promise<Map<string, string>> {
+  if (siteIds.length === 0) return new Map();
+  const rows = await tx
+    .select()
+    .from(metricSites)
+    .where(inArray(metricSites.siteId, [...new Set(siteIds)]));
+  return new Map(rows.map((r) => [r.siteId, r.siteType]));
 }
 
-/** The site's state, locked for the rest of the transaction; undefined when never seen. */
-export async function lockSiteState(tx: DbExecutor, siteId: string): Promise<SiteState | undefined> {
-  const [row] = await tx
-    .select({ state: tenantSites.state })
+/** The known states of these sites, locked in site id order (so concurrent batches cannot deadlock). */
+export async function lockSiteStates(tx: DbExecutor, siteIds: readonly string[]): Promise<Map<string, SiteState>> {
+  if (siteIds.length === 0) return new Map();
+  const rows = await tx
+    .select({ siteId: tenantSites.siteId, state: tenantSites.state })
     .from(tenantSites)
-    .where(eq(tenantSites.siteId, siteId))
+    .where(inArray(tenantSites.siteId, [...siteIds]))
+    .orderBy(tenantSites.siteId)
     .for('update');
-  return row?.state;
+  return new Map(rows.map((r) => [r.siteId, r.state]));
 }
 
-export async function saveSiteState(tx: DbExecutor, siteId: string, tenantId: string, state: SiteState): Promise<void> {
+export interface SiteStateRow {
+  siteId: string;
+  tenantId: string;
+  state: SiteState;
+}
+
+/** Saves several sites' states in one statement (one row per site). */
+export async function saveSiteStates(tx: DbExecutor, rows: readonly SiteStateRow[]): Promise<void> {
+  if (rows.length === 0) return;
   await tx
     .insert(tenantSites)
-    .values({ siteId, tenantId, state })
-    .onConflictDoUpdate({ target: tenantSites.siteId, set: { state, updatedAt: sql`now()` } });
+    .values([...rows])
+    .onConflictDoUpdate({ target: tenantSites.siteId, set: { state: sql`excluded.state`, updatedAt: sql`now()` } });
 }
 
 /** Changes to add to a tenant's counters; `lastBackupAt` moves forward only. */
@@ -46,28 +62,46 @@ export interface StatsDelta {
 }
 
 /**
- * Adds `d` to the tenant's counters, creating its row first. Two statements rather than an
- * upsert: Postgres checks the non-negative constraint on the proposed insert row, which a
- * decrement would break.
+ * Adds each tenant's delta to its counters (`lastBackupAt` moves forward only): creates the
+ * missing rows, locks them in tenant order (so concurrent batches cannot deadlock), then
+ * updates them all in one statement. The insert comes first rather than an upsert: Postgres
+ * checks the non-negative constraint on the proposed insert row, which a decrement would break.
  */
-export async function addToTenantStats(tx: DbExecutor, tenantId: string, d: StatsDelta): Promise<void> {
-  await tx.insert(tenantStats).values({ tenantId }).onConflictDoNothing();
-  const add = (column: PgColumn, by: number | undefined) => sql`${column} + ${by ?? 0}`;
-  await tx
-    .update(tenantStats)
-    .set({
-      sitesProvisioning: add(tenantStats.sitesProvisioning, d.sitesProvisioning),
-      sitesActive: add(tenantStats.sitesActive, d.sitesActive),
-      sitesFailed: add(tenantStats.sitesFailed, d.sitesFailed),
-      backupsCompleted: add(tenantStats.backupsCompleted, d.backupsCompleted),
-      backupsFailed: add(tenantStats.backupsFailed, d.backupsFailed),
-      backupBytes: add(tenantStats.backupBytes, d.backupBytes),
-      ...(d.lastBackupAt
-        ? { lastBackupAt: sql`greatest(${tenantStats.lastBackupAt}, ${d.lastBackupAt}::timestamptz)` }
-        : {}),
-      updatedAt: sql`now()`,
-    })
-    .where(eq(tenantStats.tenantId, tenantId));
+export async function addToTenantStatsMany(tx: DbExecutor, deltas: ReadonlyMap<string, StatsDelta>): Promise<void> {
+  if (deltas.size === 0) return;
+  const tenants = [...deltas.keys()].sort();
+  // One JSON parameter per statement: drizzle turns JS arrays into lists, not Postgres arrays.
+  const ids = JSON.stringify(tenants);
+  const rows = JSON.stringify(tenants.map((tenantId) => ({ tenant_id: tenantId, ...toColumns(deltas.get(tenantId)) })));
+  await tx.execute(sql`insert into tenant_stats (tenant_id)
+    select value from json_array_elements_text(${ids}::json) on conflict do nothing`);
+  await tx.execute(sql`select 1 from tenant_stats
+    where tenant_id in (select value from json_array_elements_text(${ids}::json)) order by tenant_id for update`);
+  await tx.execute(sql`
+    update tenant_stats t set
+      sites_provisioning = t.sites_provisioning + d.sites_provisioning,
+      sites_active = t.sites_active + d.sites_active,
+      sites_failed = t.sites_failed + d.sites_failed,
+      backups_completed = t.backups_completed + d.backups_completed,
+      backups_failed = t.backups_failed + d.backups_failed,
+      backup_bytes = t.backup_bytes + d.backup_bytes,
+      last_backup_at = greatest(t.last_backup_at, d.last_backup_at),
+      updated_at = now()
+    from json_to_recordset(${rows}::json) as d(tenant_id text, sites_provisioning int, sites_active int,
+      sites_failed int, backups_completed int, backups_failed int, backup_bytes bigint, last_backup_at timestamptz)
+    where t.tenant_id = d.tenant_id`);
+}
+
+function toColumns(d: StatsDelta = {}) {
+  return {
+    sites_provisioning: d.sitesProvisioning ?? 0,
+    sites_active: d.sitesActive ?? 0,
+    sites_failed: d.sitesFailed ?? 0,
+    backups_completed: d.backupsCompleted ?? 0,
+    backups_failed: d.backupsFailed ?? 0,
+    backup_bytes: d.backupBytes ?? 0,
+    last_backup_at: d.lastBackupAt ?? null,
+  };
 }
 
 export async function findTenantStats(db: DbExecutor, tenantId: string): Promise<TenantStatsRow | undefined> {

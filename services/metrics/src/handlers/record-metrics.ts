@@ -1,8 +1,8 @@
 import type { AnyEvent } from '@chom/contracts';
-import { markProcessed } from '@chom/db';
+import { markProcessedMany } from '@chom/db';
 import type { Logger } from '@chom/telemetry';
 import { applyEvent, countsInMetrics, UNKNOWN_SITE_TYPE, type BusinessMetrics } from '../business-metrics.js';
-import { findSiteType, rememberSiteType, type MetricsDb } from '../db/queries.js';
+import { findSiteTypes, rememberSiteTypes, type MetricsDb } from '../db/queries.js';
 
 /** The durable consumer of the business metrics listener. */
 export const METRICS_LISTENER = 'metrics';
@@ -13,29 +13,35 @@ export interface RecordMetricsDeps {
   logger: Logger;
 }
 
+const siteIdOf = (event: AnyEvent) => (event.data as { siteId: string }).siteId;
+
 /**
- * Counts the event once per process group: the event id is marked processed in the same
- * transaction that remembers (or looks up) the site's type, and the in-memory metrics move
- * only after that commit. A redelivery, or the same event on another replica, finds the
+ * Counts a batch of events once per process group: their ids are marked processed in the
+ * same transaction that remembers (or looks up) the sites' types, and the in-memory metrics
+ * move only after that commit. A redelivery, or the same event on another replica, finds the
  * mark and counts nothing; a failed commit counts nothing and is retried.
  */
-export async function recordMetrics(event: AnyEvent, deps: RecordMetricsDeps): Promise<void> {
-  if (!countsInMetrics(event.type)) return;
-  const siteType = await deps.db.transaction(async (tx) => {
-    if (!(await markProcessed(tx, METRICS_LISTENER, event.id))) return null;
-    if (event.type === 'site.created') {
-      await rememberSiteType(tx, event.data.siteId, event.data.siteType);
-      return event.data.siteType;
-    }
-    if (event.type.startsWith('site.')) {
-      const siteId = (event.data as { siteId: string }).siteId;
-      return (await findSiteType(tx, siteId)) ?? UNKNOWN_SITE_TYPE;
-    }
-    return '';
+export async function recordMetrics(events: readonly AnyEvent[], deps: RecordMetricsDeps): Promise<void> {
+  const counted = events.filter((e) => countsInMetrics(e.type));
+  if (counted.length === 0) return;
+  const labelled = await deps.db.transaction(async (tx) => {
+    const fresh = await markProcessedMany(
+      tx,
+      METRICS_LISTENER,
+      counted.map((e) => e.id),
+    );
+    const todo = counted.filter((e) => fresh.has(e.id));
+    const types = new Map<string, string>();
+    for (const e of todo) if (e.type === 'site.created') types.set(e.data.siteId, e.data.siteType);
+    await rememberSiteTypes(tx, types);
+    const unknown = todo.filter((e) => e.type.startsWith('site.') && !types.has(siteIdOf(e))).map(siteIdOf);
+    for (const [siteId, siteType] of await findSiteTypes(tx, unknown)) types.set(siteId, siteType);
+    return todo.map((e) => ({
+      event: e,
+      siteType: e.type.startsWith('site.') ? (types.get(siteIdOf(e)) ?? UNKNOWN_SITE_TYPE) : '',
+    }));
   });
-  if (siteType === null) {
-    deps.logger.debug({ eventId: event.id }, 'event already counted');
-    return;
-  }
-  applyEvent(deps.metrics, event, siteType);
+  for (const { event, siteType } of labelled) applyEvent(deps.metrics, event, siteType);
+  if (labelled.length < counted.length)
+    deps.logger.debug({ skipped: counted.length - labelled.length }, 'events already counted');
 }

@@ -1,8 +1,8 @@
 import type { AnyEvent } from '@chom/contracts';
-import { markProcessed } from '@chom/db';
+import { markProcessedMany } from '@chom/db';
 import type { Logger } from '@chom/telemetry';
-import { addToTenantStats, lockSiteState, saveSiteState, type MetricsDb } from '../db/queries.js';
-import { backupDelta, siteTarget, siteTransition } from '../tenant-stats.js';
+import { addToTenantStatsMany, lockSiteStates, saveSiteStates, type MetricsDb } from '../db/queries.js';
+import { backupDelta, planTenantStats, siteTarget } from '../tenant-stats.js';
 
 /** The durable consumer of the tenant statistics listener (the seed's UpdateTenantMetrics). */
 export const TENANT_STATS_LISTENER = 'tenant-stats';
@@ -13,26 +13,26 @@ export interface UpdateTenantStatsDeps {
 }
 
 /**
- * Applies the event to its tenant's statistics in one transaction with the processed-event
- * mark, so a redelivery changes nothing. Site events move the site's recorded state and the
- * counters with it; backup events add to the backup figures.
+ * Applies a batch of events (different aggregates, stream order) to the tenants' statistics
+ * in one transaction with their processed-event marks, so a redelivery changes nothing. Site
+ * events move each site's recorded state and the counters with it; backup events add to the
+ * backup figures. Each tenant's row is updated once per batch, whatever the number of events.
  */
-export async function updateTenantStats(event: AnyEvent, deps: UpdateTenantStatsDeps): Promise<void> {
-  const target = siteTarget(event.type);
-  const backup = backupDelta(event);
-  if (!target && !backup) return;
-  const applied = await deps.db.transaction(async (tx) => {
-    if (!(await markProcessed(tx, TENANT_STATS_LISTENER, event.id))) return false;
-    if (backup) {
-      await addToTenantStats(tx, event.tenantId, backup);
-      return true;
-    }
-    const siteId = (event.data as { siteId: string }).siteId;
-    const move = siteTransition(await lockSiteState(tx, siteId), target as NonNullable<typeof target>);
-    if (!move) return true;
-    await saveSiteState(tx, siteId, event.tenantId, move.to);
-    await addToTenantStats(tx, event.tenantId, move.delta);
-    return true;
+export async function updateTenantStats(events: readonly AnyEvent[], deps: UpdateTenantStatsDeps): Promise<void> {
+  const relevant = events.filter((e) => siteTarget(e.type) !== undefined || backupDelta(e) !== undefined);
+  if (relevant.length === 0) return;
+  const skipped = await deps.db.transaction(async (tx) => {
+    const fresh = await markProcessedMany(
+      tx,
+      TENANT_STATS_LISTENER,
+      relevant.map((e) => e.id),
+    );
+    const todo = relevant.filter((e) => fresh.has(e.id));
+    const siteIds = todo.filter((e) => siteTarget(e.type)).map((e) => (e.data as { siteId: string }).siteId);
+    const plan = planTenantStats(todo, await lockSiteStates(tx, [...new Set(siteIds)].sort()));
+    await saveSiteStates(tx, plan.sites);
+    await addToTenantStatsMany(tx, plan.deltas);
+    return relevant.length - todo.length;
   });
-  if (!applied) deps.logger.debug({ eventId: event.id }, 'event already in the tenant statistics');
+  if (skipped > 0) deps.logger.debug({ skipped }, 'events already in the tenant statistics');
 }
