@@ -39,6 +39,10 @@ describe('operating the pipeline', () => {
       ['POST', `/api/v1/admin/failures/${id}/resolve`, { note: 'x' }],
       ['POST', '/api/v1/admin/failures/retry', { dryRun: true }],
       ['POST', '/api/v1/admin/failures/prune', { before: new Date().toISOString() }],
+      ['GET', '/api/v1/admin/events/overview'],
+      ['GET', '/api/v1/admin/events'],
+      ['GET', `/api/v1/admin/events/${id}`],
+      ['GET', '/api/v1/admin/consumers?sampleMs=0'],
     ] as const) {
       expect((await owner(method, path, body)).status, `${method} ${path}`).toBe(403);
     }
@@ -59,9 +63,23 @@ describe('operating the pipeline', () => {
       expect((await owner('POST', '/api/v1/sites', { domain: `ops${i}.example.com`, siteType: 'html' })).status).toBe(
         201,
       );
-    await expect.poll(async () => (await chom('consumers', '--max', '0')).code, { timeout: 30_000 }).toBe(0);
+    await expect
+      .poll(async () => (await chom('consumers', '--max', '0', '--sample-ms', '0')).code, { timeout: 30_000 })
+      .toBe(0);
     const overview = await chom('events', 'overview');
     expect((overview.body.perTenant as Record<string, number>).t_ops).toBeGreaterThanOrEqual(5);
+    // The gateway reads the same stream (its EVENTS_STREAM) and every listener's durable consumer.
+    const viaApi = await admin('GET', '/api/v1/admin/events/overview');
+    expect(viaApi.status).toBe(200);
+    expect((viaApi.body?.perTenant as Record<string, number>).t_ops).toBeGreaterThanOrEqual(5);
+    expect(viaApi.body?.openFailures).toMatchObject({ total: 0, unavailable: [] });
+    const consumers = await admin('GET', '/api/v1/admin/consumers?max=100000&sampleMs=200');
+    expect(consumers).toMatchObject({ status: 200, body: { over: [] } });
+    expect((consumers.body?.consumers as { name: string }[]).map((c) => c.name)).toEqual(
+      expect.arrayContaining(['audit', 'site-provisioner', 'metrics', 'tenant-stats', 'notification']),
+    );
+    const recent = await admin('GET', '/api/v1/admin/events?tenant=t_ops&type=site.created&limit=5');
+    expect((recent.body?.items as unknown[]).length).toBe(5);
     const dry = await chom('replay', 'audit-log', '--dry-run');
     expect(dry.body.rebuild).toMatchObject({ state: 'done', dryRun: true });
     expect((dry.body.rebuild as { total: number }).total).toBeGreaterThanOrEqual(5);

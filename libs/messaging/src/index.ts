@@ -25,3 +25,13 @@ export { failureEndpoints } from './failure-endpoints.js';
 export type { FailureEndpointsOptions, RetryableListener } from './failure-endpoints.js';
 export { replayStream } from './replay.js';
 export type { ReplayFrom, ReplayOptions, ReplayProgress } from './replay.js';
+export { eventFilterOf, eventStoreOverview, findEvent, followEvents, recentEvents } from './event-store.js';
+export type {
+  EventStoreDeps,
+  EventStoreOverview,
+  RecentEvents,
+  RecentEventsQuery,
+  StoredEvent,
+} from './event-store.js';
+export { ackRate, catchUpSeconds, consumersOver, consumerStates, settledDeliveries } from './consumer-monitor.js';
+export type { ConsumerMonitorOptions, ConsumerSample, ConsumerState } from './consumer-monitor.js';

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { AppError, FailureStatus } from '@chom/contracts';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { CliConfig } from './config.js';
+import { consumerStates } from '@chom/messaging';
 import { consumersCommand } from './commands/consumers.js';
-import { overview, printEvents, recent, showEvent, tail } from './commands/events.js';
+import { overviewCommand, recentCommand, showCommand, tailCommand } from './commands/events.js';
 import {
   listFailures,
   openFailures,
@@ -16,7 +17,7 @@ import {
 } from './commands/failures.js';
 import { replayCommand } from './commands/replay.js';
 import { signToken } from './commands/token.js';
-import { emit, table, type Output } from './format.js';
+import { emit, type Output } from './format.js';
 
 export const USAGE = `chom <command> [options] [--json]
 
@@ -26,8 +27,10 @@ export const USAGE = `chom <command> [options] [--json]
   failures retry <id> | failures retry --all [filters] [--dry-run] [--limit N]
   failures resolve <id> --note "why"
   failures prune --before ISO [--service S]
-  consumers [--max N]          exit 1 when a consumer has more than N events not yet handled
-  events overview | recent [--tenant T] [--type T] [--limit N] | show <id|seq> | tail [--tenant T] [--type T]
+  consumers [--max N] [--sample-ms MS]   exit 1 when a consumer has more than N events not yet handled;
+                                         the rate is measured over MS (default 1000, 0: no rate)
+  events overview | show <id|seq> | tail [--tenant T] [--type T]
+  events recent [--tenant T] [--type T] [--since ISO] [--before-seq N] [--limit N]
   replay <projection> [--from-seq N | --since ISO] [--dry-run] [--show-status]   projections: audit-log
   token --tenant T [--user U] [--role R] [--ttl SECONDS]   (needs JWT_SECRET)
 
@@ -51,6 +54,8 @@ const OPTIONS = {
   'from-seq': { type: 'string' },
   since: { type: 'string' },
   max: { type: 'string' },
+  'sample-ms': { type: 'string' },
+  'before-seq': { type: 'string' },
   'show-status': { type: 'boolean' },
   user: { type: 'string' },
   role: { type: 'string' },
@@ -89,8 +94,7 @@ export async function runCli(argv: string[], config: CliConfig, out: Output, sig
   const nc = await connect({ ...config.nats, name: 'chom-cli' });
   try {
     const jsm = await jetstreamManager(nc);
-    const js = jetstream(nc);
-    const events = { js, jsm, space: config.space };
+    const events = { jsm, space: config.space };
     const failures = { nc, space: config.space, out };
     const filter = {
       ...(v.service ? { service: v.service } : {}),
@@ -103,57 +107,36 @@ export async function runCli(argv: string[], config: CliConfig, out: Output, sig
     };
     switch (`${command} ${sub ?? ''}`.trim()) {
       case 'consumers':
-        return await consumersCommand(
-          jsm,
-          config.space.stream,
-          out,
-          v.max === undefined ? undefined : int(v.max, 0, 'max'),
-        );
+        return await consumersCommand(jsm, config.space.stream, out, {
+          max: v.max === undefined ? undefined : int(v.max, 0, 'max'),
+          sampleMs: int(v['sample-ms'], 1000, 'sample-ms'),
+          ...(signal ? { signal } : {}),
+        });
       case 'events overview': {
-        const [totals, consumers] = await Promise.all([overview(events), consumersSummary(jsm, config.space.stream)]);
-        const value = { ...totals, openFailures: await openFailures({ ...failures, timeoutMs: 2_000 }), consumers };
-        emit(out, value, (o) =>
-          [
-            `stream ${o.stream}: ${o.total} events (seq ${o.firstSeq}..${o.lastSeq}), ${o.today} today`,
-            `open failures: ${
-              Object.entries(o.openFailures)
-                .map(([s, n]) => `${s} ${n}`)
-                .join(', ') || '-'
-            }`,
-            '',
-            table(
-              Object.entries(o.perType).map(([type, count]) => ({ type, count })),
-              ['type', 'count'],
-            ),
-            '',
-            table(
-              Object.entries(o.perTenant).map(([tenant, count]) => ({ tenant, count })),
-              ['tenant', 'count'],
-            ),
-            '',
-            table(o.consumers, ['name', 'behind']),
-          ].join('\n'),
-        );
+        const [consumers, openFailureCounts] = await Promise.all([
+          consumerStates(jsm, config.space.stream, { sampleMs: 0 }),
+          openFailures({ ...failures, timeoutMs: 2_000 }),
+        ]);
+        await overviewCommand(events, out, {
+          openFailures: openFailureCounts,
+          consumers: consumers.map(({ name, behind }) => ({ name, behind })),
+        });
         return 0;
       }
       case 'events recent':
-        printEvents(
-          out,
-          await recent(events, {
-            limit: int(v.limit, 20, 'limit'),
-            ...(v.tenant ? { tenant: v.tenant } : {}),
-            ...(v.type ? { type: v.type } : {}),
-          }),
-        );
+        await recentCommand(events, out, {
+          limit: int(v.limit, 20, 'limit'),
+          ...(v.tenant ? { tenant: v.tenant } : {}),
+          ...(v.type ? { type: v.type } : {}),
+          ...(v.since ? { since: time(v.since, 'since') } : {}),
+          ...(v['before-seq'] ? { beforeSeq: int(v['before-seq'], 0, 'before-seq') } : {}),
+        });
         return 0;
-      case 'events show': {
-        const found = arg ? await showEvent(events, arg) : undefined;
-        if (!found) throw new AppError('NOT_FOUND', `no event ${arg ?? ''}`);
-        emit(out, found, (e) => JSON.stringify(e, null, 2));
+      case 'events show':
+        await showCommand(events, out, required(arg, 'event id or sequence'));
         return 0;
-      }
       case 'events tail':
-        await tail(events, out, {
+        await tailCommand(events, out, {
           signal: signal ?? new AbortController().signal,
           ...(v.tenant ? { tenant: v.tenant } : {}),
           ...(v.type ? { type: v.type } : {}),
@@ -206,9 +189,8 @@ function required(value: string | undefined, what: string): string {
   return value;
 }
 
-async function consumersSummary(jsm: Awaited<ReturnType<typeof jetstreamManager>>, stream: string) {
-  const list: { name: string; behind: number }[] = [];
-  for await (const c of jsm.consumers.list(stream))
-    list.push({ name: c.name, behind: c.num_pending + c.num_ack_pending });
-  return list;
+function time(value: string, name: string): Date {
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw new AppError('BAD_REQUEST', `--${name} must be an ISO 8601 time`);
+  return at;
 }

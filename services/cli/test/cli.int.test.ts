@@ -93,11 +93,11 @@ describe('chom CLI', () => {
     await ensureConsumer(jsm, space.stream, spec('poisoned'), logger);
     await ensureConsumer(jsm, space.stream, spec('other'), logger);
     await publish(events);
-    const behind = await chom('consumers', '--max', '0');
+    const behind = await chom('consumers', '--max', '0', '--sample-ms', '0');
     expect(behind.code).toBe(1);
     expect(behind.body.over.sort()).toEqual(['other', 'poisoned']);
-    expect(behind.body.consumers[0]).toMatchObject({ pending: 3, ackPending: 0 });
-    expect((await chom('consumers', '--max', '3')).code).toBe(0);
+    expect(behind.body.consumers[0]).toMatchObject({ pending: 3, ackPending: 0, ackRate: null, catchUpSeconds: null });
+    expect((await chom('consumers', '--max', '3', '--sample-ms', '0')).code).toBe(0);
 
     const handlers: Record<string, EventHandler> = {
       poisoned: async (e) => {
@@ -132,7 +132,16 @@ describe('chom CLI', () => {
       }),
       logger,
     );
-    await expect.poll(async () => (await chom('consumers', '--max', '0')).code, { timeout: 10_000 }).toBe(0);
+    await expect
+      .poll(async () => (await chom('consumers', '--max', '0', '--sample-ms', '0')).code, { timeout: 10_000 })
+      .toBe(0);
+    // Caught up and idle: the rate sampled over 200 ms is 0 and there is nothing to catch up.
+    const idle = await chom('consumers', '--sample-ms', '200');
+    expect(idle.body.sampleMs).toBe(200);
+    expect(idle.body.consumers).toEqual([
+      expect.objectContaining({ name: 'other', behind: 0, ackRate: 0, catchUpSeconds: 0 }),
+      expect.objectContaining({ name: 'poisoned', behind: 0, ackRate: 0, catchUpSeconds: 0 }),
+    ]);
   });
 
   it('failures list and retry: the poison event failed once, a retry runs only its listener, once', async () => {
@@ -160,10 +169,19 @@ describe('chom CLI', () => {
     });
     expect(overview.body.openFailures.audit).toBe(0);
     const recent = await chom('events', 'recent', '--tenant', 't_a', '--limit', '5');
-    expect(recent.body.map((e: { id: string }) => e.id)).toEqual([events[1]?.id, events[0]?.id]);
-    const bySeq = await chom('events', 'show', String(recent.body[0].seq));
+    expect(recent.body.items.map((e: { id: string }) => e.id)).toEqual([events[1]?.id, events[0]?.id]);
+    expect(recent.body.nextBefore).toBeNull();
+    const page = await chom('events', 'recent', '--limit', '1');
+    expect(page.body.items.map((e: { id: string }) => e.id)).toEqual([events[2]?.id]);
+    const older = await chom('events', 'recent', '--limit', '5', '--before-seq', String(page.body.nextBefore));
+    expect(older.body.items.map((e: { id: string }) => e.id)).toEqual([events[1]?.id, events[0]?.id]);
+    expect((await chom('events', 'recent', '--since', new Date(Date.now() + 60_000).toISOString())).body.items).toEqual(
+      [],
+    );
+    const bySeq = await chom('events', 'show', String(recent.body.items[0].seq));
     expect(bySeq.body.id).toBe(events[1]?.id);
     expect((await chom('events', 'show', events[2]?.id ?? '')).body.tenantId).toBe('t_b');
+    await expect(chom('events', 'show', randomUUID())).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('token signs a bearer token for the gateway', async () => {

@@ -3,6 +3,7 @@ import type { Logger, Registry } from '@chom/telemetry';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import {
@@ -26,6 +27,10 @@ import { downloadBackupRoute } from './routes/download-backup.js';
 import { getBackupRoute } from './routes/get-backup.js';
 import { getSiteRoute } from './routes/get-site.js';
 import { eventsStreamRoute } from './routes/events-stream.js';
+import { adminConsumersRoute } from './routes/admin-consumers.js';
+import { adminEventRoute } from './routes/admin-event.js';
+import { adminEventsRoute } from './routes/admin-events.js';
+import { adminEventsOverviewRoute } from './routes/admin-events-overview.js';
 import { getFailureRoute } from './routes/get-failure.js';
 import { getTenantStatsRoute } from './routes/get-tenant-stats.js';
 import { healthzRoute } from './routes/healthz.js';
@@ -51,7 +56,12 @@ import { serviceClient } from './services.js';
 export interface GatewayDeps {
   config: Pick<GatewayConfig, 'jwtSecret' | 'requestTimeoutMs' | 'bodyLimitBytes' | 'rateLimit'>;
   nc: NatsConnection;
-  /** With `stream` and `events`, the gateway also serves the tenant's live event stream (SSE). */
+  /** JetStream's API on `nc`: the admin event store and consumer routes read the stream with it. */
+  jsm: JetStreamManager;
+  /**
+   * With `stream` and `events`, the gateway also serves the tenant's live event stream (SSE) and the
+   * admin event store and consumer routes.
+   */
   space: Pick<SubjectSpace, 'services'> & Partial<Pick<SubjectSpace, 'stream' | 'events'>>;
   idempotency: IdempotencyStore;
   logger: Logger;
@@ -127,7 +137,14 @@ export function buildApp(deps: GatewayDeps): GatewayInstance {
       listWebhooksRoute(api, routeDeps);
       deleteWebhookRoute(api, routeDeps);
       const { stream, events } = deps.space;
-      if (stream && events) eventsStreamRoute(api, { nc: deps.nc, space: { stream, events } });
+      if (stream && events) {
+        eventsStreamRoute(api, { nc: deps.nc, space: { stream, events } });
+        const adminDeps = { ...routeDeps, store: { jsm: deps.jsm, space: { stream, events } } };
+        adminEventsOverviewRoute(api, adminDeps);
+        adminEventsRoute(api, adminDeps);
+        adminEventRoute(api, adminDeps);
+        adminConsumersRoute(api, adminDeps);
+      }
       listFailuresRoute(api, routeDeps);
       retryFailuresRoute(api, routeDeps);
       pruneFailuresRoute(api, routeDeps);

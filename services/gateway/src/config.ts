@@ -10,6 +10,9 @@ export class ConfigError extends Error {
 }
 
 const positiveInt = z.coerce.number().int().positive();
+const SubjectRoot = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/, 'subject tokens separated by dots, no wildcards');
 const optionalString = z
   .string()
   .optional()
@@ -28,10 +31,12 @@ const EnvSchema = SecretSource.extend({
   NATS_USER: optionalString,
   NATS_PASSWORD: optionalString,
   NATS_CREDS: optionalString,
-  SERVICES_SUBJECT_ROOT: z
+  SERVICES_SUBJECT_ROOT: SubjectRoot.default('svc'),
+  EVENTS_SUBJECT_ROOT: SubjectRoot.default('events'),
+  EVENTS_STREAM: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/, 'subject tokens separated by dots, no wildcards')
-    .default('svc'),
+    .regex(/^[A-Za-z0-9_-]+$/, 'a stream name (letters, digits, "_" or "-")')
+    .default('EVENTS'),
   REQUEST_TIMEOUT_MS: positiveInt.default(5_000),
   BODY_LIMIT_BYTES: positiveInt.default(64 * 1024),
   RATE_LIMIT_MAX: positiveInt.default(300),
@@ -49,6 +54,9 @@ export interface GatewayConfig {
   logLevel: string;
   nats: { servers: string; user?: string | undefined; password?: string | undefined; credsFile?: string | undefined };
   servicesSubjectRoot: string;
+  /** The event stream and its subject root: the SSE route and the admin event store read them. */
+  eventsStream: string;
+  eventsSubjectRoot: string;
   requestTimeoutMs: number;
   bodyLimitBytes: number;
   rateLimit: { max: number; windowMs: number };
@@ -108,6 +116,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     logLevel: e.LOG_LEVEL,
     nats: { servers: e.NATS_URL, user: e.NATS_USER, password: e.NATS_PASSWORD, credsFile: e.NATS_CREDS },
     servicesSubjectRoot: e.SERVICES_SUBJECT_ROOT,
+    eventsStream: e.EVENTS_STREAM,
+    eventsSubjectRoot: e.EVENTS_SUBJECT_ROOT,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },

@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       servicesSubjectRoot: 'svc',
+      eventsStream: 'EVENTS',
+      eventsSubjectRoot: 'events',
       idempotency: { bucket: 'idempotency', ttlMs: 86_400_000 },
       bodyLimitBytes: 65_536,
       jwtSecret: SECRET,
@@ -22,7 +24,7 @@ describe('loadConfig', () => {
   it('lists every invalid or missing variable at once', () => {
     const error = (() => {
       try {
-        loadConfig({ PORT: 'eighty', RATE_LIMIT_MAX: '-1' });
+        loadConfig({ PORT: 'eighty', RATE_LIMIT_MAX: '-1', EVENTS_STREAM: 'EVENTS.>' });
       } catch (e) {
         return e;
       }
@@ -31,6 +33,7 @@ describe('loadConfig', () => {
     const message = (error as Error).message;
     expect(message).toContain('PORT');
     expect(message).toContain('RATE_LIMIT_MAX');
+    expect(message).toContain('EVENTS_STREAM');
     expect(message).toContain('JWT_SECRET: required');
   });
 

@@ -1,6 +1,6 @@
-import { DEFAULT_SUBJECT_SPACE } from '@chom/contracts';
 import { connectNats } from '@chom/messaging';
 import { createLogger, createMetricsRegistry, handleShutdown } from '@chom/telemetry';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { kvIdempotencyStore, openIdempotencyBucket } from './idempotency/store.js';
@@ -19,6 +19,7 @@ const logger = createLogger({ service: SERVICE, level: config.logLevel });
 const registry = createMetricsRegistry(SERVICE);
 
 const nc = await connectNats({ name: SERVICE, ...config.nats }, logger);
+const jsm = await jetstreamManager(nc);
 const kv = await openIdempotencyBucket(nc, config.idempotency.bucket, config.idempotency.ttlMs);
 const idempotency = kvIdempotencyStore(kv, {
   bucket: config.idempotency.bucket,
@@ -30,7 +31,8 @@ const idempotency = kvIdempotencyStore(kv, {
 const app = buildApp({
   config,
   nc,
-  space: { ...DEFAULT_SUBJECT_SPACE, services: config.servicesSubjectRoot },
+  jsm,
+  space: { stream: config.eventsStream, events: config.eventsSubjectRoot, services: config.servicesSubjectRoot },
   idempotency,
   logger,
   registry,

@@ -11,6 +11,7 @@ import {
 import { connectNats, endpoint, serveEndpoints, type EndpointServer } from '@chom/messaging';
 import { createMetricsRegistry } from '@chom/telemetry';
 import { captureLogger } from '@chom/telemetry/testing';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { buildApp, type GatewayDeps } from '../src/app.js';
@@ -126,6 +127,7 @@ export function stubServices() {
 export interface Harness {
   app: GatewayInstance;
   nc: NatsConnection;
+  jsm: JetStreamManager;
   kv: KV;
   space: Pick<SubjectSpace, 'services'>;
   stubs: ReturnType<typeof stubServices>;
@@ -146,6 +148,7 @@ const BASE_CONFIG: GatewayDeps['config'] = {
 export async function startHarness(): Promise<Harness> {
   const { logger, lines } = captureLogger('gateway');
   const nc = await connectNats({ servers: NATS_URL, name: 'gateway-test' }, logger);
+  const jsm = await jetstreamManager(nc);
   const space = randomSpace();
   const bucket = `idem_${randomBytes(6).toString('hex')}`;
   const kv = await openIdempotencyBucket(nc, bucket, 60_000);
@@ -158,6 +161,7 @@ export async function startHarness(): Promise<Harness> {
     const app = buildApp({
       config: { ...BASE_CONFIG, ...overrides },
       nc,
+      jsm,
       space: appSpace,
       idempotency,
       logger,
@@ -171,6 +175,7 @@ export async function startHarness(): Promise<Harness> {
   return {
     app,
     nc,
+    jsm,
     kv,
     space,
     stubs,

@@ -1,6 +1,7 @@
 import { connectNats } from '@chom/messaging';
 import { createMetricsRegistry } from '@chom/telemetry';
 import { captureLogger } from '@chom/telemetry/testing';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { bearer, gate, NATS_URL, SECRET, startHarness, token, type Harness } from './harness.js';
@@ -77,6 +78,7 @@ describe('health, readiness and metrics', () => {
         rateLimit: { max: 10, windowMs: 1000 },
       },
       nc,
+      jsm: await jetstreamManager(nc),
       space: h.space,
       idempotency: {
         begin: () => Promise.reject(new Error('unused')),
