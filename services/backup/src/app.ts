@@ -1,5 +1,5 @@
 import { eventFilter, type AnyEvent, type SubjectSpace } from '@chom/contracts';
-import type { Endpoint, HandlerContext, ListenerSpec } from '@chom/messaging';
+import type { BatchHandler, Endpoint, ListenerSpec } from '@chom/messaging';
 import type { ListenerSettings } from '@chom/config';
 import type { BackupDeps } from './deps.js';
 import { createBackupEndpoint } from './endpoints/create-backup.js';
@@ -7,7 +7,7 @@ import { downloadBackupEndpoint, downloadChunkEndpoint } from './endpoints/downl
 import { getBackupEndpoint } from './endpoints/get-backup.js';
 import { listBackupsEndpoint } from './endpoints/list-backups.js';
 import { runBackup } from './handlers/run-backup.js';
-import { trackSite } from './handlers/track-site.js';
+import { trackSites } from './handlers/track-site.js';
 
 export const BACKUP_RUNNER = 'backup-runner';
 export const BACKUP_SITES = 'backup-sites';
@@ -32,11 +32,15 @@ export function buildRunnerHandler(deps: BackupDeps): (event: AnyEvent) => Promi
   };
 }
 
-/** `backup-sites`: every `site.*` event, applied to the read model by its stream sequence. */
-export function buildSitesHandler(deps: BackupDeps): (event: AnyEvent, ctx: HandlerContext) => Promise<void> {
-  return async (event, ctx) => {
-    const result = await trackSite(event, ctx.streamSequence, deps);
-    deps.logger.debug({ type: event.type, seq: ctx.streamSequence, ...result }, 'backup-sites handled an event');
+/** `backup-sites`: `site.*` events in batches, applied to the read model by their stream sequences. */
+export function buildSitesHandler(deps: BackupDeps): BatchHandler {
+  return async (items) => {
+    const outcomes = await trackSites(
+      items.map(({ event, ctx }) => ({ event, sequence: ctx.streamSequence })),
+      deps,
+    );
+    const applied = outcomes.filter((o) => o.outcome === 'applied').length;
+    deps.logger.debug({ events: items.length, applied }, 'backup-sites handled a batch');
   };
 }
 

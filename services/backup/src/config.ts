@@ -25,7 +25,13 @@ const Env = z
     ...databaseEnv('chom_backup'),
     // A backup is a long job: a short backoff, and a lease kept alive with in-progress acks.
     ...listenerEnv('BACKUP_RUNNER', { maxDeliver: 3, backoffMs: '10000', ackWaitMs: 30_000, concurrency: 2 }),
-    ...listenerEnv('BACKUP_SITES', { maxDeliver: 5, backoffMs: '1000,5000,30000', ackWaitMs: 30_000, concurrency: 8 }),
+    ...listenerEnv('BACKUP_SITES', {
+      maxDeliver: 5,
+      backoffMs: '1000,5000,30000',
+      ackWaitMs: 30_000,
+      concurrency: 4,
+      batchSize: 100,
+    }),
     BACKUP_STORAGE_DIR: withDefault(z.string().min(1), '/var/lib/chom/backups'),
     BACKUP_MIN_FREE_BYTES: withDefault(int(0), 64 * MiB),
     BACKUP_WORK_MS: withDefault(int(0, 3_600_000), 200),

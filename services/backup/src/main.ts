@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     sql: database.sql,
     space: config.space,
     listeners: [
-      { name: sitesSpec.name, handle: handleSites },
+      { name: sitesSpec.name, handle: (event, ctx) => handleSites([{ event, ctx }]) },
       { name: runnerSpec.name, handle: handleRuns },
     ],
     logger,
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     js,
     stream: config.space.stream,
     spec: sitesSpec,
-    handle: handleSites,
+    handleBatch: handleSites,
     accepts: acceptsSiteEvents,
     failures,
     logger,

@@ -141,7 +141,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         js,
         stream: space.stream,
         spec: sitesSpec,
-        handle: buildSitesHandler(deps),
+        handleBatch: buildSitesHandler(deps),
         accepts: acceptsSiteEvents,
         failures,
         logger,

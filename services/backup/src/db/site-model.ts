@@ -1,4 +1,4 @@
-import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { DbExecutor } from '@chom/db';
 import { sites, type SiteModelTable } from './schema.js';
 
@@ -82,6 +82,55 @@ export async function applySiteFact(
     .onConflictDoUpdate({ target: table.siteId, set: changes, where: lt(table.lastSequence, e.sequence) })
     .returning({ siteId: table.siteId });
   return written.length > 0 ? { before: current, after } : undefined;
+}
+
+/**
+ * Applies several events (in stream order) to the read model in one pass, inside the caller's
+ * transaction: the rows are locked in site id order (so concurrent batches cannot deadlock),
+ * each event goes through {@link nextSiteRow} in turn, and the changed rows are written in one
+ * statement. Returns the changes, one per site that moved.
+ */
+export async function applySiteFacts(
+  db: DbExecutor,
+  facts: readonly SiteFactEnvelope[],
+  table: SiteModelTable = sites,
+): Promise<{ before: SiteModelRow | undefined; after: SiteModelRow }[]> {
+  if (facts.length === 0) return [];
+  const ids = [...new Set(facts.map((e) => e.fact.siteId))].sort();
+  const locked = await db
+    .select()
+    .from(table)
+    .where(inArray(table.siteId, ids))
+    .orderBy(asc(table.siteId))
+    .for('update');
+  const current = new Map(locked.map((row) => [row.siteId, row]));
+  const changes = new Map<string, { before: SiteModelRow | undefined; after: SiteModelRow }>();
+  for (const e of facts) {
+    const after = nextSiteRow(current.get(e.fact.siteId), e);
+    if (!after) continue;
+    const before = changes.get(e.fact.siteId)?.before ?? current.get(e.fact.siteId);
+    changes.set(e.fact.siteId, { before, after });
+    current.set(e.fact.siteId, after);
+  }
+  if (changes.size === 0) return [];
+  const excluded = (column: string) => sql.raw(`excluded.${column}`);
+  await db
+    .insert(table)
+    .values([...changes.values()].map((c) => c.after))
+    .onConflictDoUpdate({
+      target: table.siteId,
+      set: {
+        tenantId: excluded('tenant_id'),
+        domain: excluded('domain'),
+        siteType: excluded('site_type'),
+        status: excluded('status'),
+        createdAt: excluded('created_at'),
+        updatedAt: excluded('updated_at'),
+        deletedAt: excluded('deleted_at'),
+        lastSequence: excluded('last_sequence'),
+      },
+    });
+  return [...changes.values()];
 }
 
 /** The tenant's view of a site; another tenant's site is not found. */
