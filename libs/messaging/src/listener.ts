@@ -180,6 +180,9 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
 
   function receive(msg: JsMsg): void {
     if (draining) return release(msg);
+    // The subject ends with the event's type (`<root>.<tenant>.<aggregate>.<action>`): a type
+    // this listener has nothing to do with is acknowledged before any decoding.
+    if (options.accepts && !options.accepts(typeOfSubject(msg.subject))) return skip(msg, typeOfSubject(msg.subject));
     const payload = decoder.decode(msg.data);
     let raw: unknown;
     let event: AnyEvent;
@@ -189,13 +192,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     } catch (error) {
       return track(deadLetter(msg, { payload, raw, event: undefined }, error, 'dead_lettered'));
     }
-    if (options.accepts && !options.accepts(event.type)) {
-      msg.ack();
-      counts.skipped += 1;
-      // Acknowledged as handled: a type this listener has nothing to do with is a success.
-      count(event.type, 'ok');
-      return;
-    }
+    if (options.accepts && !options.accepts(event.type)) return skip(msg, event.type);
     const inFlight = running.get(msg.seq);
     if (inFlight) {
       inFlight.copies.push(msg);
@@ -203,6 +200,13 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     }
     queue.push(aggregateKey(event), msg.seq, { msg, copies: [], event, key: aggregateKey(event) });
     pump();
+  }
+
+  function skip(msg: JsMsg, type: string): void {
+    msg.ack();
+    counts.skipped += 1;
+    // Acknowledged as handled: a type this listener has nothing to do with is a success.
+    count(type, 'ok');
   }
 
   function track(task: Promise<void>): void {
@@ -450,6 +454,12 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       log.info({ ...counts }, 'listener drained');
     },
   };
+}
+
+function typeOfSubject(subject: string): string {
+  const action = subject.lastIndexOf('.');
+  const aggregate = subject.lastIndexOf('.', action - 1);
+  return subject.slice(aggregate + 1);
 }
 
 function headersOf(headers: MsgHdrs | undefined): Record<string, string> {

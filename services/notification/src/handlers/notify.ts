@@ -26,6 +26,7 @@ export async function notify(
   const userId = event.actor.type === 'user' ? event.actor.id : null;
   const notificationId = uuidv7(at.getTime());
 
+  let pending = false;
   const outcome = await deps.db.transaction(async (tx): Promise<NotifyOutcome> => {
     const inserted = await insertNotification(tx, {
       id: notificationId,
@@ -90,8 +91,10 @@ export async function notify(
       });
     }
     await insertDeliveries(tx, rows);
+    pending = rows.some((row) => row.status === 'pending');
     return 'notified';
   });
-  if (outcome === 'notified') deps.wake();
+  // In-app is delivered already: the worker has work only when a channel is left pending.
+  if (outcome === 'notified' && pending) deps.wake();
   return outcome;
 }
