@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { authorize, type Access } from './permissions.js';
-import { bearerToken, verifyToken, type Principal } from './token.js';
+import { bearerToken, tokenVerifier, type Principal } from './token.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,8 +17,9 @@ declare module 'fastify' {
  * then checks the route's `config.access` against the role.
  */
 export function authenticate(secret: string): onRequestHookHandler {
+  const verify = tokenVerifier(secret);
   return async function authenticateRequest(request: FastifyRequest, reply: FastifyReply) {
-    const principal = await verifyToken(bearerToken(request.headers.authorization), secret);
+    const principal = await verify(bearerToken(request.headers.authorization));
     request.principal = principal;
     // reply.log writes "request completed": both carry the caller from here on.
     request.log = request.log.child({ tenantId: principal.tenantId, userId: principal.userId });

@@ -1,5 +1,6 @@
+import type { webcrypto } from 'node:crypto';
 import { AppError, TenantId } from '@chom/contracts';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { z } from 'zod';
 
 export const ISSUER = 'chom';
@@ -56,9 +57,13 @@ function reasonOf(error: unknown): string {
 
 /** Verifies signature, algorithm, issuer, audience and expiry; throws `UNAUTHORIZED` otherwise. */
 export async function verifyToken(token: string, secret: string): Promise<Principal> {
-  let payload: unknown;
+  return (await verified(token, encoder.encode(secret))).principal;
+}
+
+async function verified(token: string, key: Uint8Array | webcrypto.CryptoKey): Promise<{ principal: Principal; exp: number }> {
+  let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, encoder.encode(secret), {
+    ({ payload } = await jwtVerify(token, key, {
       algorithms: [ALGORITHM],
       issuer: ISSUER,
       audience: AUDIENCE,
@@ -69,7 +74,45 @@ export async function verifyToken(token: string, secret: string): Promise<Princi
   }
   const claims = Claims.safeParse(payload);
   if (!claims.success) throw new AppError('UNAUTHORIZED', 'token claims are not valid');
-  return { userId: claims.data.sub, tenantId: claims.data.tenant, role: claims.data.role };
+  return {
+    principal: { userId: claims.data.sub, tenantId: claims.data.tenant, role: claims.data.role },
+    exp: payload.exp ?? 0,
+  };
+}
+
+export interface TokenVerifierOptions {
+  /** Verified tokens remembered at most (default 10,000); the oldest goes first. */
+  cacheSize?: number;
+  /** How long a verified token is remembered (default 60 s), never past its expiry. */
+  cacheTtlMs?: number;
+  now?: () => number;
+}
+
+/**
+ * {@link verifyToken} for one secret, for every request: the HMAC key is imported once, and a
+ * token verified recently is not verified again (a client sends the same token with each
+ * request). Only valid tokens are remembered, by their exact text, and never past `exp`.
+ */
+export function tokenVerifier(
+  secret: string,
+  options: TokenVerifierOptions = {},
+): (token: string) => Promise<Principal> {
+  const cacheSize = options.cacheSize ?? 10_000;
+  const ttlMs = options.cacheTtlMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  const key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'verify',
+  ]);
+  const cache = new Map<string, { principal: Principal; until: number }>();
+  return async (token) => {
+    const hit = cache.get(token);
+    if (hit && hit.until > now()) return hit.principal;
+    if (hit) cache.delete(token);
+    const { principal, exp } = await verified(token, await key);
+    if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
+    cache.set(token, { principal, until: Math.min(exp * 1000, now() + ttlMs) });
+    return principal;
+  };
 }
 
 /** The token of an `Authorization: Bearer <token>` header; throws `UNAUTHORIZED` when absent or malformed. */

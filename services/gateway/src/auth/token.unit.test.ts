@@ -2,7 +2,7 @@ import { AppError } from '@chom/contracts';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { authorize } from './permissions.js';
-import { bearerToken, signToken, verifyToken } from './token.js';
+import { bearerToken, signToken, tokenVerifier, verifyToken } from './token.js';
 
 const secret = 'a-test-secret-that-is-long-enough-0123456789';
 const key = new TextEncoder().encode(secret);
@@ -53,6 +53,27 @@ describe('tokens', () => {
     for (const claims of [{ tenant: 't_1', role: 'root' }, { tenant: 't.*', role: 'owner' }, { role: 'owner' }]) {
       expect((await rejection(verifyToken(await sign(claims), secret))).code).toBe('UNAUTHORIZED');
     }
+  });
+
+  it('verifies once per token with a verifier, and never remembers a refused one', async () => {
+    const verify = tokenVerifier(secret, { cacheSize: 2 });
+    const tokens = await Promise.all(
+      ['u-1', 'u-2', 'u-3'].map((userId) =>
+        signToken({ secret, tenantId: 't_1', userId, role: 'viewer', ttlSeconds: 60 }),
+      ),
+    );
+    for (const token of [...tokens, ...tokens]) {
+      const principal = await verify(token as string);
+      expect(principal).toEqual(await verifyToken(token as string, secret));
+    }
+    const forged = await signToken({
+      secret: `${secret}x`,
+      tenantId: 't_1',
+      userId: 'u-1',
+      role: 'owner',
+      ttlSeconds: 60,
+    });
+    for (let i = 0; i < 2; i += 1) expect((await rejection(verify(forged))).code).toBe('UNAUTHORIZED');
   });
 
   it('reads only "Bearer <token>" headers', () => {
