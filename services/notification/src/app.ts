@@ -1,5 +1,5 @@
 import { eventFilter, type AnyEvent, type SubjectSpace } from '@chom/contracts';
-import type { Endpoint, HandlerContext, ListenerSpec } from '@chom/messaging';
+import type { BatchHandler, Endpoint, ListenerSpec } from '@chom/messaging';
 import type { ListenerSettings } from '@chom/config';
 import type { NotificationDeps } from './deps.js';
 import { createWebhookEndpoint } from './endpoints/create-webhook.js';
@@ -39,9 +39,12 @@ export function buildEndpoints(deps: NotificationDeps): Endpoint[] {
   ];
 }
 
-export function buildHandler(deps: NotificationDeps): (event: AnyEvent, ctx: HandlerContext) => Promise<void> {
-  return async (event, ctx) => {
-    const outcome = await notify(event, ctx, deps);
-    deps.logger.debug({ eventId: event.id, type: event.type, outcome }, 'notification listener handled event');
+export function buildHandler(deps: NotificationDeps): BatchHandler {
+  return async (items) => {
+    const outcomes = await notify(items, deps);
+    deps.logger.debug(
+      { events: items.length, notified: outcomes.filter((o) => o === 'notified').length },
+      'notification listener handled a batch',
+    );
   };
 }

@@ -29,7 +29,13 @@ const Env = z
   .object({
     ...processEnv({ opsPort: 9104 }),
     ...databaseEnv('chom_notification'),
-    ...listenerEnv('NOTIFICATION', { maxDeliver: 3, backoffMs: '120000', ackWaitMs: 30_000, concurrency: 8 }),
+    ...listenerEnv('NOTIFICATION', {
+      maxDeliver: 3,
+      backoffMs: '120000',
+      ackWaitMs: 30_000,
+      concurrency: 4,
+      batchSize: 50,
+    }),
     DELIVERY_MAX_ATTEMPTS: withDefault(int(1, 100), 3),
     DELIVERY_BACKOFF_MS: withDefault(MillisList, '120000'),
     DELIVERY_POLL_MS: withDefault(int(10), 1000),

@@ -78,12 +78,12 @@ export async function startNotification(options: StartNotificationOptions): Prom
   const jsm = await jetstreamManager(nc);
   await ensureStream(jsm, eventStreamSpec(space), logger);
   await ensureConsumer(jsm, space.stream, spec, logger);
-  const handle = buildHandler(deps);
+  const handleBatch = buildHandler(deps);
   const listener = await startListener({
     js: jetstream(nc),
     stream: space.stream,
     spec,
-    handle,
+    handleBatch,
     accepts: acceptsNotified,
     failures,
     logger,
@@ -93,7 +93,7 @@ export async function startNotification(options: StartNotificationOptions): Prom
     service: SERVICE_NAME,
     sql: database.sql,
     space,
-    listeners: [{ name: spec.name, handle }],
+    listeners: [{ name: spec.name, handle: (event, ctx) => handleBatch([{ event, ctx }]) }],
     logger,
   });
   const endpoints = serveEndpoints(nc, space, [...buildEndpoints(deps), ...failureOps], logger);

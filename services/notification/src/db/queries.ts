@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '@chom/contracts';
 import type { DbExecutor } from '@chom/db';
 import type { NotificationCursor } from '../cursor.js';
@@ -11,13 +11,15 @@ export type NewNotification = typeof notifications.$inferInsert;
 export type NewDelivery = typeof deliveries.$inferInsert;
 
 /** `false` when the event already has its notification (a redelivery). */
-export async function insertNotification(db: Db, row: NewNotification): Promise<boolean> {
+/** Stores notifications, skipping events already notified; returns the event ids that were new. */
+export async function insertNotifications(db: Db, rows: readonly NewNotification[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
   const inserted = await db
     .insert(notifications)
-    .values(row)
+    .values([...rows])
     .onConflictDoNothing({ target: notifications.eventId })
-    .returning({ id: notifications.id });
-  return inserted.length > 0;
+    .returning({ eventId: notifications.eventId });
+  return new Set(inserted.map((row) => row.eventId));
 }
 
 export async function insertDeliveries(db: Db, rows: NewDelivery[]): Promise<void> {
@@ -25,18 +27,13 @@ export async function insertDeliveries(db: Db, rows: NewDelivery[]): Promise<voi
   await db.insert(deliveries).values(rows).onConflictDoNothing();
 }
 
-/** Live webhooks of the tenant that take this event type (no filter: every type). */
-export async function webhooksFor(db: Db, tenantId: string, eventType: string): Promise<WebhookRow[]> {
+/** Live webhooks of these tenants (each with its event-type filter: none means every type). */
+export async function webhooksOfTenants(db: Db, tenantIds: readonly string[]): Promise<WebhookRow[]> {
+  if (tenantIds.length === 0) return [];
   return db
     .select()
     .from(webhooks)
-    .where(
-      and(
-        eq(webhooks.tenantId, tenantId),
-        isNull(webhooks.deletedAt),
-        sql`(${webhooks.eventTypes} IS NULL OR cardinality(${webhooks.eventTypes}) = 0 OR ${eventType} = ANY(${webhooks.eventTypes}))`,
-      ),
-    );
+    .where(and(inArray(webhooks.tenantId, [...tenantIds]), isNull(webhooks.deletedAt)));
 }
 
 export interface Recipient {

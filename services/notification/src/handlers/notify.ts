@@ -1,37 +1,48 @@
 import { uuidv7, type AnyEvent } from '@chom/contracts';
-import type { HandlerContext } from '@chom/messaging';
 import { emailAddress } from '../delivery/email.js';
-import { insertDeliveries, insertNotification, webhooksFor, type NewDelivery } from '../db/queries.js';
+import {
+  insertDeliveries,
+  insertNotifications,
+  webhooksOfTenants,
+  type NewDelivery,
+  type NewNotification,
+} from '../db/queries.js';
+import type { WebhookRow } from '../db/schema.js';
 import type { NotificationDeps } from '../deps.js';
-import { emailText, isNotified, render } from '../templates.js';
+import { emailText, isNotified, render, type Rendered } from '../templates.js';
 
 export type NotifyOutcome = 'notified' | 'duplicate' | 'ignored';
 
-/**
- * The `notification` listener: renders the event's notification, stores the in-app one and
- * records one delivery per channel (in-app at once as sent; e-mail and each matching webhook
- * pending, for the delivery worker), all in one transaction. The notification is unique per
- * event, so a redelivered event finds it and records nothing more: no second e-mail or webhook.
- * The recipient is the event's actor when it is a user; otherwise (a system event such as the
- * certificate check) every user of the tenant.
- */
-export async function notify(
-  event: AnyEvent,
-  ctx: Pick<HandlerContext, 'streamSequence'>,
-  deps: NotificationDeps,
-): Promise<NotifyOutcome> {
-  if (!isNotified(event)) return 'ignored';
-  const rendered = render(event);
-  const at = deps.now();
-  const userId = event.actor.type === 'user' ? event.actor.id : null;
-  const notificationId = uuidv7(at.getTime());
+/** One delivery of the listener: the event and its stream sequence. */
+export interface NotifyItem {
+  event: AnyEvent;
+  ctx: { streamSequence: number };
+}
 
-  let pending = false;
-  const outcome = await deps.db.transaction(async (tx): Promise<NotifyOutcome> => {
-    const inserted = await insertNotification(tx, {
-      id: notificationId,
+interface Planned {
+  event: AnyEvent;
+  streamSequence: number;
+  rendered: Rendered;
+  notification: NewNotification;
+}
+
+/**
+ * The `notification` listener, for a batch of events in one transaction: renders each event's
+ * notification, stores the in-app ones and records one delivery per channel (in-app at once
+ * as sent; e-mail and each matching webhook pending, for the delivery worker). A notification
+ * is unique per event, so a redelivered event finds it and records nothing more: no second
+ * e-mail or webhook. The recipient is the event's actor when it is a user; otherwise (a system
+ * event such as the certificate check) every user of the tenant.
+ */
+export async function notify(items: readonly NotifyItem[], deps: NotificationDeps): Promise<NotifyOutcome[]> {
+  const at = deps.now();
+  const planned = items.flatMap(({ event, ctx }): Planned[] => {
+    if (!isNotified(event)) return [];
+    const rendered = render(event);
+    const notification: NewNotification = {
+      id: uuidv7(at.getTime()),
       tenantId: event.tenantId,
-      userId,
+      userId: event.actor.type === 'user' ? event.actor.id : null,
       eventId: event.id,
       eventType: event.type,
       title: rendered.title,
@@ -40,61 +51,72 @@ export async function notify(
       actionUrl: rendered.actionPath,
       data: event.data,
       createdAt: at,
-    });
-    if (!inserted) return 'duplicate';
-
-    const base = {
-      tenantId: event.tenantId,
-      eventId: event.id,
-      eventType: event.type,
-      streamSequence: ctx.streamSequence,
-      maxAttempts: deps.maxAttempts,
-      createdAt: at,
-      updatedAt: at,
-      nextAttemptAt: at,
     };
-    const rows: NewDelivery[] = [
-      {
-        ...base,
-        id: uuidv7(at.getTime()),
-        channel: 'in_app',
-        target: notificationId,
-        notificationId,
-        payload: {},
-        status: 'sent',
-        attempts: 1,
-        sentAt: at,
-      },
-    ];
-    const to = deps.email && emailAddress(deps.email.addressTemplate, { tenantId: event.tenantId, userId });
-    if (to) {
-      rows.push({
-        ...base,
-        id: uuidv7(at.getTime()),
-        channel: 'email',
-        target: to,
-        notificationId,
-        payload: { to, subject: rendered.title, text: emailText(rendered, deps.appUrl) },
-        status: 'pending',
-      });
-    }
-    for (const hook of await webhooksFor(tx, event.tenantId, event.type)) {
-      rows.push({
-        ...base,
-        id: uuidv7(at.getTime()),
-        channel: 'webhook',
-        target: hook.id,
-        webhookId: hook.id,
-        notificationId,
-        payload: event as unknown as Record<string, unknown>,
-        status: 'pending',
-      });
-    }
+    return [{ event, streamSequence: ctx.streamSequence, rendered, notification }];
+  });
+  if (planned.length === 0) return items.map(() => 'ignored');
+
+  const { inserted, pending } = await deps.db.transaction(async (tx) => {
+    const inserted = await insertNotifications(
+      tx,
+      planned.map((p) => p.notification),
+    );
+    const fresh = planned.filter((p) => inserted.has(p.event.id));
+    const hooks = await webhooksOfTenants(tx, [...new Set(fresh.map((p) => p.event.tenantId))]);
+    const rows = fresh.flatMap((p) => deliveriesOf(p, hooks, at, deps));
     await insertDeliveries(tx, rows);
-    pending = rows.some((row) => row.status === 'pending');
-    return 'notified';
+    return { inserted, pending: rows.some((row) => row.status === 'pending') };
   });
   // In-app is delivered already: the worker has work only when a channel is left pending.
-  if (outcome === 'notified' && pending) deps.wake();
-  return outcome;
+  if (pending) deps.wake();
+  return items.map(({ event }) => (!isNotified(event) ? 'ignored' : inserted.has(event.id) ? 'notified' : 'duplicate'));
+}
+
+/** One notification's deliveries: in-app (sent), e-mail when configured, and the tenant's matching webhooks. */
+function deliveriesOf(p: Planned, hooks: readonly WebhookRow[], at: Date, deps: NotificationDeps): NewDelivery[] {
+  const { event, notification, rendered } = p;
+  const base = {
+    tenantId: event.tenantId,
+    eventId: event.id,
+    eventType: event.type,
+    streamSequence: p.streamSequence,
+    notificationId: notification.id,
+    maxAttempts: deps.maxAttempts,
+    createdAt: at,
+    updatedAt: at,
+    nextAttemptAt: at,
+  };
+  const rows: NewDelivery[] = [
+    {
+      ...base,
+      id: uuidv7(at.getTime()),
+      channel: 'in_app',
+      target: notification.id,
+      payload: {},
+      status: 'sent',
+      attempts: 1,
+      sentAt: at,
+    },
+  ];
+  const to =
+    deps.email &&
+    emailAddress(deps.email.addressTemplate, { tenantId: event.tenantId, userId: notification.userId ?? null });
+  if (to) {
+    const payload = { to, subject: rendered.title, text: emailText(rendered, deps.appUrl) };
+    rows.push({ ...base, id: uuidv7(at.getTime()), channel: 'email', target: to, payload, status: 'pending' });
+  }
+  for (const hook of hooks) {
+    if (hook.tenantId !== event.tenantId) continue;
+    if (hook.eventTypes && hook.eventTypes.length > 0 && !hook.eventTypes.includes(event.type)) continue;
+    rows.push({
+      ...base,
+      id: uuidv7(at.getTime()),
+      channel: 'webhook',
+      target: hook.id,
+      webhookId: hook.id,
+      payload: event as unknown as Record<string, unknown>,
+      status: 'pending',
+    });
+  }
+  return rows;
 }
