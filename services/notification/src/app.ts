@@ -1,4 +1,4 @@
-import { eventFilter, type AnyEvent, type SubjectSpace } from '@chom/contracts';
+import { eventFilter, type SubjectSpace } from '@chom/contracts';
 import type { BatchHandler, Endpoint, ListenerSpec } from '@chom/messaging';
 import type { ListenerSettings } from '@chom/config';
 import type { NotificationDeps } from './deps.js';
