@@ -99,15 +99,18 @@ export async function withOutboxBatch(
 ): Promise<number> {
   let thrown: { error: unknown } | undefined;
   const claimed = await sql.begin(async (tx) => {
-    if (options.ordered ?? true) {
-      const [lock] = await tx<
-        { locked: boolean }[]
-      >`select pg_try_advisory_xact_lock(${OUTBOX_LOCK_KEY}::bigint) as locked`;
-      if (!lock?.locked) return 0;
-    }
-    const rows = await tx<ClaimedRow[]>`
-      select id::text as id, event_id::text as event_id, subject, event, headers, attempts, created_at
-      from outbox where sent_at is null order by id limit ${limit} for update skip locked`;
+    // Ordered: the advisory lock is an InitPlan, taken once before the scan; when another
+    // relay holds it, the query returns no rows. One round trip either way.
+    const rows =
+      (options.ordered ?? true)
+        ? await tx<ClaimedRow[]>`
+          select id::text as id, event_id::text as event_id, subject, event, headers, attempts, created_at
+          from outbox
+          where sent_at is null and (select pg_try_advisory_xact_lock(${OUTBOX_LOCK_KEY}::bigint))
+          order by id limit ${limit} for update skip locked`
+        : await tx<ClaimedRow[]>`
+          select id::text as id, event_id::text as event_id, subject, event, headers, attempts, created_at
+          from outbox where sent_at is null order by id limit ${limit} for update skip locked`;
     if (rows.length === 0) return 0;
     const batch = rows.map((r): OutboxRow => ({
       id: r.id,
