@@ -16,6 +16,7 @@ describe('audit app', () => {
       ackWaitMs: 30_000,
       concurrency: 16,
       maxAckPending: 1_000,
+      batchSize: 1,
     });
     expect(auditListenerSpec({ events: 't1.events' }, listener).filterSubject).toBe('t1.events.>');
   });

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       ackWaitMs: 30_000,
       concurrency: 8,
       maxAckPending: 128,
+      batchSize: 1,
     });
     expect(config.outbox).toEqual({ relay: true, pollIntervalMs: 1000, retainSentMs: 86_400_000 });
     expect(config.ssl).toEqual({ certValidityDays: 90, warnDays: 14, checkIntervalMs: 86_400_000 });
@@ -67,6 +68,7 @@ describe('loadConfig', () => {
       ackWaitMs: 2000,
       concurrency: 8,
       maxAckPending: 128,
+      batchSize: 1,
     });
     expect(config.outbox).toEqual({ relay: false, pollIntervalMs: 50, retainSentMs: 0 });
   });

@@ -147,27 +147,32 @@ export async function lockSite(db: Db, siteId: string): Promise<Site | undefined
 }
 
 /**
- * Takes one unit of the least loaded active server with room; `undefined` when none has.
- * SKIP LOCKED first, so concurrent allocations pick different rows rather than queueing on
- * one; when that finds nothing, once more waiting on locked rows, since a row skipped for
- * being locked may still have room once its holder commits (a small pool under load would
- * otherwise report full when it is not).
+ * Takes one unit of the least loaded active server with room and records it on the site, in
+ * one statement; `undefined` when no server has room. SKIP LOCKED first, so concurrent
+ * allocations pick different rows rather than queueing on one; when that finds nothing, once
+ * more waiting on locked rows, since a row skipped for being locked may still have room once
+ * its holder commits (a small pool under load would otherwise report full when it is not).
  */
-export async function allocateVps(db: Db): Promise<string | undefined> {
-  return (await takeVpsUnit(db, sql`SKIP LOCKED`)) ?? (await takeVpsUnit(db, sql``));
+export async function allocateVps(db: Db, siteId: string, at: Date): Promise<string | undefined> {
+  return (await takeVpsUnit(db, siteId, at, sql`SKIP LOCKED`)) ?? (await takeVpsUnit(db, siteId, at, sql``));
 }
 
-async function takeVpsUnit(db: Db, lockMode: SQL): Promise<string | undefined> {
+async function takeVpsUnit(db: Db, siteId: string, at: Date, lockMode: SQL): Promise<string | undefined> {
   const rows = await db.execute<{ id: string }>(sql`
-    UPDATE vps_servers SET allocated = allocated + 1, updated_at = now()
-    WHERE id = (
-      SELECT id FROM vps_servers
-      WHERE active AND allocated < capacity
-      ORDER BY allocated::float / capacity, id
-      LIMIT 1
-      FOR UPDATE ${lockMode}
+    WITH unit AS (
+      UPDATE vps_servers SET allocated = allocated + 1, updated_at = now()
+      WHERE id = (
+        SELECT id FROM vps_servers
+        WHERE active AND allocated < capacity
+        ORDER BY allocated::float / capacity, id
+        LIMIT 1
+        FOR UPDATE ${lockMode}
+      )
+      RETURNING id
     )
-    RETURNING id`);
+    UPDATE sites SET vps_id = unit.id, updated_at = ${at.toISOString()}::timestamptz
+    FROM unit WHERE sites.id = ${siteId}
+    RETURNING unit.id`);
   return rows[0]?.id;
 }
 
@@ -178,18 +183,17 @@ export async function releaseVps(db: Db, vpsId: string): Promise<void> {
     .where(eq(vpsServers.id, vpsId));
 }
 
-export async function assignVps(db: Db, siteId: string, vpsId: string, at: Date): Promise<void> {
-  await db.update(sites).set({ vpsId, updatedAt: at }).where(eq(sites.id, siteId));
-}
-
-export async function markSiteActive(db: Db, siteId: string, at: Date, sslExpiresAt: Date): Promise<Site> {
-  return single(
-    await db
-      .update(sites)
-      .set({ status: 'active', provisionedAt: at, updatedAt: at, failureReason: null, sslExpiresAt })
-      .where(eq(sites.id, siteId))
-      .returning(),
-  );
+/**
+ * Marks a site that is still `provisioning` active, in one statement; `undefined` when it is
+ * not (deleted meanwhile): the row lock of the update decides against a concurrent delete.
+ */
+export async function markSiteActive(db: Db, siteId: string, at: Date, sslExpiresAt: Date): Promise<Site | undefined> {
+  const [row] = await db
+    .update(sites)
+    .set({ status: 'active', provisionedAt: at, updatedAt: at, failureReason: null, sslExpiresAt })
+    .where(and(eq(sites.id, siteId), eq(sites.status, 'provisioning')))
+    .returning();
+  return row && toSite(row);
 }
 
 /** Marks a site failed; it no longer holds a server (the caller releases it in the same tx). */

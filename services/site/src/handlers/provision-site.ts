@@ -6,15 +6,7 @@ import {
   type SiteCreated,
 } from '@chom/contracts';
 import { enqueueEvents } from '@chom/db';
-import {
-  allocateVps,
-  assignVps,
-  lockSite,
-  markSiteActive,
-  markSiteFailed,
-  releaseVps,
-  type Db,
-} from '../db/queries.js';
+import { allocateVps, lockSite, markSiteActive, markSiteFailed, releaseVps, type Db } from '../db/queries.js';
 import { DAY_MS, DEFAULT_SSL, SOURCE, traceHeaders, type SiteDeps } from '../deps.js';
 import { ProvisioningError } from '../provisioning/provisioner.js';
 
@@ -50,9 +42,8 @@ export async function provisionSite(event: SiteCreated, deps: SiteDeps): Promise
     if (!site || site.tenantId !== event.tenantId) return { outcome: 'skipped', reason: 'site_not_found' } as const;
     if (site.status !== 'provisioning') return notProvisioning;
     if (site.vpsId) return { outcome: 'claimed', vpsId: site.vpsId };
-    const vpsId = await allocateVps(tx);
+    const vpsId = await allocateVps(tx, siteId, deps.now());
     if (!vpsId) return fail(tx, deps, context, { siteId, domain, errorMessage: NO_VPS_AVAILABLE });
-    await assignVps(tx, siteId, vpsId, deps.now());
     return { outcome: 'claimed', vpsId };
   });
   if (claim.outcome !== 'claimed') return claim;
@@ -75,11 +66,11 @@ export async function provisionSite(event: SiteCreated, deps: SiteDeps): Promise
   const durationSeconds = Math.max(0, at.getTime() - started) / 1000;
 
   return deps.db.transaction(async (tx) => {
-    // Deleted while it was being provisioned: the delete already gave the server back.
-    if ((await lockSite(tx, siteId))?.status !== 'provisioning') return notProvisioning;
     // The simulated provisioner issues the certificate: valid from now.
     const { certValidityDays } = deps.ssl ?? DEFAULT_SSL;
-    await markSiteActive(tx, siteId, at, new Date(at.getTime() + certValidityDays * DAY_MS));
+    const active = await markSiteActive(tx, siteId, at, new Date(at.getTime() + certValidityDays * DAY_MS));
+    // Deleted while it was being provisioned: the delete already gave the server back.
+    if (!active) return notProvisioning;
     const provisioned = createEvent(SiteProvisioned, context, { siteId, domain, vpsId, durationSeconds }, at);
     await enqueueEvents(tx, deps.space, [provisioned], traceHeaders());
     return { outcome: 'provisioned', vpsId, durationSeconds } as const;
