@@ -1,5 +1,5 @@
 import { BackupFailed, createEvent, type AnyEvent, type BackupType, type EventContext } from '@chom/contracts';
-import { enqueueEvents } from '@chom/db';
+import { enqueueEvents, type DbExecutor } from '@chom/db';
 import { lockPendingBackupsOfSite, markBackupFailed } from '../db/queries.js';
 import { applySiteFact, type SiteFact, type SiteFactEnvelope } from '../db/site-model.js';
 import { SITE_DELETED, SOURCE, traceHeaders, type BackupDeps } from '../deps.js';
@@ -22,6 +22,15 @@ export function toSiteFact(event: AnyEvent, sequence: number): SiteFactEnvelope 
   return { tenantId: event.tenantId, occurredAt: new Date(event.occurredAt), sequence, fact };
 }
 
+/**
+ * The read model's write alone, for a rebuild replaying the stream: what deleting a site did
+ * to its backups happened when the event was live, and a replay must not publish again.
+ */
+export async function replaySiteEvent(event: AnyEvent, sequence: number, db: DbExecutor): Promise<void> {
+  const fact = toSiteFact(event, sequence);
+  if (fact) await db.transaction((tx) => applySiteFact(tx, fact));
+}
+
 export type TrackOutcome = { outcome: 'ignored' } | { outcome: 'applied'; status: string; failedBackups: number };
 
 /**
@@ -37,7 +46,8 @@ export async function trackSite(event: AnyEvent, sequence: number, deps: BackupD
     const change = await applySiteFact(tx, fact);
     if (!change) return { outcome: 'ignored' } as const;
     let failedBackups = 0;
-    if (change.after.status === 'deleted') {
+    // Only on the deletion itself: an older event filling in a deleted row deletes nothing again.
+    if (change.after.status === 'deleted' && change.before?.status !== 'deleted') {
       const context: EventContext = {
         tenantId: event.tenantId,
         actor: event.actor,

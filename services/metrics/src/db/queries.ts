@@ -27,6 +27,21 @@ export async function lockSiteState(tx: DbExecutor, siteId: string): Promise<Sit
   return row?.state;
 }
 
+/** Records a site seen for the first time; false when another transaction recorded it first. */
+export async function insertSiteState(
+  tx: DbExecutor,
+  siteId: string,
+  tenantId: string,
+  state: SiteState,
+): Promise<boolean> {
+  const inserted = await tx
+    .insert(tenantSites)
+    .values({ siteId, tenantId, state })
+    .onConflictDoNothing()
+    .returning({ siteId: tenantSites.siteId });
+  return inserted.length > 0;
+}
+
 export async function saveSiteState(tx: DbExecutor, siteId: string, tenantId: string, state: SiteState): Promise<void> {
   await tx
     .insert(tenantSites)
