@@ -420,7 +420,8 @@ async function processFigures(config) {
     Object.entries(urls).map(async ([name, url]) => {
       try {
         const text = await (await fetch(url)).text();
-        const value = (metric) => Number(new RegExp(`^${metric}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+        const value = (metric) =>
+          Number(new RegExp(`^${metric}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'm').exec(text)?.[1] ?? NaN);
         out[name] = { rss: value('process_resident_memory_bytes'), cpu: value('process_cpu_seconds_total') };
       } catch {
         out[name] = { rss: NaN, cpu: NaN };

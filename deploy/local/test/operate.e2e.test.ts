@@ -43,6 +43,9 @@ describe('operating the pipeline', () => {
       ['GET', '/api/v1/admin/events'],
       ['GET', `/api/v1/admin/events/${id}`],
       ['GET', '/api/v1/admin/consumers?sampleMs=0'],
+      ['GET', '/api/v1/admin/projections'],
+      ['GET', '/api/v1/admin/projections/tenant-stats'],
+      ['POST', '/api/v1/admin/projections/tenant-stats/rebuild', { dryRun: true }],
     ] as const) {
       expect((await owner(method, path, body)).status, `${method} ${path}`).toBe(403);
     }
@@ -80,8 +83,35 @@ describe('operating the pipeline', () => {
     );
     const recent = await admin('GET', '/api/v1/admin/events?tenant=t_ops&type=site.created&limit=5');
     expect((recent.body?.items as unknown[]).length).toBe(5);
-    const dry = await chom('replay', 'audit-log', '--dry-run');
-    expect(dry.body.rebuild).toMatchObject({ state: 'done', dryRun: true });
-    expect((dry.body.rebuild as { total: number }).total).toBeGreaterThanOrEqual(5);
+    for (const projection of ['audit-log', 'tenant-stats', 'backup-sites']) {
+      const dry = await chom('replay', projection, '--dry-run');
+      expect(dry.body.rebuild, projection).toMatchObject({ state: 'done', dryRun: true });
+      expect((dry.body.rebuild as { total: number }).total, projection).toBeGreaterThanOrEqual(5);
+    }
+  });
+
+  it('rebuilds the tenant statistics through the admin API to the same figures', async () => {
+    await expect
+      .poll(async () => (await owner('GET', '/api/v1/tenant/stats')).body?.sites, { timeout: 30_000 })
+      .toMatchObject({ provisioning: 0, active: 5 });
+    const before = await owner('GET', '/api/v1/tenant/stats');
+    const projections = await admin('GET', '/api/v1/admin/projections');
+    expect(projections.status).toBe(200);
+    expect(projections.body?.unavailable).toEqual([]);
+    expect((projections.body?.items as { projection: string }[]).map((p) => p.projection).sort()).toEqual([
+      'audit-log',
+      'backup-sites',
+      'tenant-stats',
+    ]);
+    const started = await admin('POST', '/api/v1/admin/projections/tenant-stats/rebuild', {});
+    expect(started.status).toBe(202);
+    await expect
+      .poll(async () => (await admin('GET', '/api/v1/admin/projections/tenant-stats')).body?.rebuild, {
+        timeout: 30_000,
+      })
+      .toMatchObject({ state: 'done' });
+    const after = await owner('GET', '/api/v1/tenant/stats');
+    expect({ ...after.body, updatedAt: null }).toEqual({ ...before.body, updatedAt: null });
+    expect((await admin('GET', '/api/v1/admin/projections/nope')).status).toBe(404);
   });
 });

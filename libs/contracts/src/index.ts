@@ -39,7 +39,16 @@ export {
   failureOps,
 } from './rpc/failures.js';
 export type { FailureOps } from './rpc/failures.js';
-export { ProjectionStatus, RebuildState, ReplayStart, projectionOps } from './rpc/projections.js';
+export type { ProjectionName } from './rpc/projections.js';
+export {
+  PROJECTION_ALIASES,
+  PROJECTIONS,
+  ProjectionStatus,
+  RebuildState,
+  ReplayStart,
+  findProjection,
+  projectionOps,
+} from './rpc/projections.js';
 export {
   CreateWebhookInput,
   CreatedWebhook,

@@ -1,8 +1,15 @@
 export { createDatabase, ensureDatabase, maintenanceUrl } from './database.js';
 export type { Database, DatabaseOptions } from './database.js';
 export { LIB_MIGRATIONS_FOLDER, MIGRATION_LOCK_KEY, runMigrations } from './migrate.js';
-export { FAILURE_STATUSES, outbox, processedEvents, processingFailures } from './schema.js';
-export type { FailureAttempt, FailureStatus } from './schema.js';
+export {
+  FAILURE_STATUSES,
+  outbox,
+  processedEvents,
+  processingFailures,
+  projectionRebuilds,
+  REBUILD_STATES,
+} from './schema.js';
+export type { FailureAttempt, FailureStatus, RebuildState } from './schema.js';
 export type { DbExecutor } from './executor.js';
 export {
   OUTBOX_CHANNEL,
@@ -16,6 +23,16 @@ export {
 export { onOutboxCommitted } from './outbox-signal.js';
 export type { OutboxBatchOptions, OutboxRow, PublishResult } from './outbox.js';
 export { markProcessed, markProcessedMany } from './processed.js';
+export {
+  checkpointRebuild,
+  claimRebuild,
+  finishRebuild,
+  insertRebuild,
+  latestRebuild,
+  planRebuild,
+  resetProjection,
+} from './projection-rebuilds.js';
+export type { RebuildRecord } from './projection-rebuilds.js';
 export { countFailures, listFailures, pgFailureStore } from './failures.js';
 export type { Failure, FailureFilter, FailureRecord, FailureStore } from './failures.js';
 export {

@@ -33,7 +33,8 @@ export async function markProcessedMany(
   if (eventIds.length === 0) return new Set();
   const inserted = await tx
     .insert(processedEvents)
-    .values(eventIds.map((eventId) => ({ consumer, eventId })))
+    // Sorted, so that two transactions marking some of the same events cannot deadlock.
+    .values([...eventIds].sort().map((eventId) => ({ consumer, eventId })))
     .onConflictDoNothing()
     .returning({ eventId: processedEvents.eventId });
   return new Set(inserted.map((row) => row.eventId));

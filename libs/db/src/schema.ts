@@ -1,6 +1,7 @@
 import { isNotNull, isNull, sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   index,
   integer,
@@ -96,3 +97,25 @@ export const processingFailures = pgTable(
     check('processing_failures_status_check', sql`${t.status} in ('failed', 'retried', 'resolved')`),
   ],
 );
+
+export const REBUILD_STATES = ['running', 'done', 'failed', 'cancelled'] as const;
+export type RebuildState = (typeof REBUILD_STATES)[number];
+
+/**
+ * Rebuilds of a service's projections (read models replayed from the stream): where each
+ * started, how far it got and how it ended, so an interrupted one resumes at the next start.
+ */
+export const projectionRebuilds = pgTable('projection_rebuilds', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  projection: text('projection').notNull(),
+  state: text('state', { enum: REBUILD_STATES }).notNull(),
+  from: jsonb('from').$type<Record<string, unknown>>().notNull(),
+  dryRun: boolean('dry_run').notNull().default(false),
+  target: bigint('target', { mode: 'number' }).notNull(),
+  position: bigint('position', { mode: 'number' }).notNull().default(0),
+  processed: bigint('processed', { mode: 'number' }).notNull().default(0),
+  total: bigint('total', { mode: 'number' }).notNull().default(0),
+  error: text('error'),
+  startedAt: timestamp('started_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'string' }),
+});

@@ -35,7 +35,12 @@ describe('runMigrations', () => {
     expect(applied[0]?.n).toBe(journal.entries.length);
     const tables = await replicas[0]!.sql<{ table_name: string }[]>`
       select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
-    expect(tables.map((t) => t.table_name)).toEqual(['outbox', 'processed_events', 'processing_failures']);
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'outbox',
+      'processed_events',
+      'processing_failures',
+      'projection_rebuilds',
+    ]);
   });
 
   it('refuses a pool too small to hold the lock and migrate', async () => {

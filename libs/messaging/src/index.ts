@@ -23,7 +23,10 @@ export { publishBatch, startOutboxRelay } from './outbox-relay.js';
 export type { OutboxRelay, OutboxRelayOptions } from './outbox-relay.js';
 export { failureEndpoints } from './failure-endpoints.js';
 export type { FailureEndpointsOptions, RetryableListener } from './failure-endpoints.js';
-export { replayStream } from './replay.js';
+export { planReplay, replayStream } from './replay.js';
+export { createProjectionRebuilder, needsReset, resumePoint } from './projection-rebuild.js';
+export type { ProjectionRebuilder, ProjectionRebuilderOptions } from './projection-rebuild.js';
+export { projectionEndpoints } from './projection-endpoints.js';
 export type { ReplayFrom, ReplayOptions, ReplayProgress } from './replay.js';
 export { eventFilterOf, eventStoreOverview, findEvent, followEvents, recentEvents } from './event-store.js';
 export type {

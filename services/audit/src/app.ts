@@ -1,4 +1,4 @@
-import { eventFilter, type AnyEvent, type SubjectSpace } from '@chom/contracts';
+import { eventFilter, type AnyEvent, type ProjectionName, type SubjectSpace } from '@chom/contracts';
 import type { Endpoint, ListenerSpec } from '@chom/messaging';
 import type { Logger } from '@chom/telemetry';
 import type { AuditListenerSettings } from './config.js';
@@ -8,6 +8,8 @@ import { queryAuditEndpoint } from './endpoints/query-audit.js';
 import { recordAudit } from './handlers/record-audit.js';
 
 export const SERVICE_NAME = 'audit';
+/** The audit log as a rebuildable projection (`chom replay audit-log`). */
+export const AUDIT_PROJECTION = 'audit-log' satisfies ProjectionName;
 /** The durable consumer of the audit listener. */
 export const AUDIT_LISTENER = 'audit';
 

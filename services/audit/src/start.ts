@@ -1,21 +1,22 @@
 import type { SubjectSpace } from '@chom/contracts';
 import { pgFailureStore, type Database } from '@chom/db';
 import {
+  createProjectionRebuilder,
   ensureConsumer,
   ensureStream,
   eventStreamSpec,
   failureEndpoints,
+  projectionEndpoints,
   serveEndpoints,
   startListener,
   type EndpointServer,
   type Listener,
+  type ProjectionRebuilder,
 } from '@chom/messaging';
 import type { Logger, Registry } from '@chom/telemetry';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { buildApp, SERVICE_NAME } from './app.js';
-import { rebuildEndpoints } from './endpoints/rebuild-projection.js';
-import { createAuditRebuilder, type Rebuilder } from './rebuild.js';
+import { AUDIT_PROJECTION, buildApp, SERVICE_NAME } from './app.js';
 import type { AuditListenerSettings } from './config.js';
 import type { AuditDb } from './db/queries.js';
 
@@ -33,7 +34,7 @@ export interface StartAuditOptions {
 export interface RunningAudit {
   listener: Listener;
   endpoints: EndpointServer;
-  rebuilder: Rebuilder;
+  rebuilder: ProjectionRebuilder;
   /** Drains the listener (in-flight events finish and are acked), then the endpoints. */
   stop(): Promise<void>;
 }
@@ -64,19 +65,22 @@ export async function startAudit(options: StartAuditOptions): Promise<RunningAud
     listeners: [{ name: app.listener.spec.name, handle: app.listener.handle }],
     logger,
   });
-  const rebuilder = createAuditRebuilder({
+  // No reset: the log is append-only (a trigger refuses deletes) and insert-or-skip by event id, so a
+  // rebuild only fills in what is missing.
+  const rebuilder = createProjectionRebuilder({
+    projection: AUDIT_PROJECTION,
     sql: database.sql,
     js: jetstream(nc),
     jsm,
     space,
     consumer: app.listener.spec.name,
-    handle: app.listener.handle,
+    handle: (event) => app.listener.handle(event),
     logger,
   });
   const endpoints = serveEndpoints(
     nc,
     space,
-    [...app.endpoints, ...failureOps, ...rebuildEndpoints(rebuilder)],
+    [...app.endpoints, ...failureOps, ...projectionEndpoints(SERVICE_NAME, [rebuilder])],
     logger,
   );
   await rebuilder.resume();

@@ -7,6 +7,7 @@ import {
   ensureStream,
   eventStreamSpec,
   failureEndpoints,
+  projectionEndpoints,
   serveEndpoints,
   startListener,
   startOutboxRelay,
@@ -27,6 +28,7 @@ import {
 import { ConfigError, loadConfig } from './config.js';
 import { MIGRATIONS_FOLDER } from './db/migrations.js';
 import type { BackupDeps } from './deps.js';
+import { sitesRebuilder } from './site-model/projection.js';
 import { LocalBackupStorage } from './storage/local-storage.js';
 
 async function main(): Promise<void> {
@@ -74,7 +76,13 @@ async function main(): Promise<void> {
     ],
     logger,
   });
-  const endpoints = serveEndpoints(nc, config.space, [...buildEndpoints(deps), ...failureOps], logger);
+  const rebuilder = sitesRebuilder({ sql: database.sql, db: database.db, js, jsm, space: config.space, logger });
+  const endpoints = serveEndpoints(
+    nc,
+    config.space,
+    [...buildEndpoints(deps), ...failureOps, ...projectionEndpoints('backup', [rebuilder])],
+    logger,
+  );
   const relay: OutboxRelay | undefined = config.outbox.relay
     ? await startOutboxRelay({
         sql: database.sql,
@@ -106,6 +114,7 @@ async function main(): Promise<void> {
     logger,
     registry,
   });
+  await rebuilder.resume();
 
   const ops = buildOpsServer({
     registry,
@@ -121,6 +130,7 @@ async function main(): Promise<void> {
   await ops.listen({ host: config.ops.host, port: config.ops.port });
 
   handleShutdown(logger, [
+    { name: 'rebuild', run: () => rebuilder.stop() },
     { name: 'listeners', run: async () => void (await Promise.all([runner.drain(), sites.drain()])) },
     { name: 'endpoints', run: () => endpoints.drain() },
     { name: 'outbox relay', run: () => relay?.stop() },

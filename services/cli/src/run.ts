@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { AppError, FailureStatus } from '@chom/contracts';
+import { AppError, FailureStatus, PROJECTION_ALIASES, PROJECTIONS } from '@chom/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { CliConfig } from './config.js';
@@ -19,6 +19,11 @@ import { replayCommand } from './commands/replay.js';
 import { signToken } from './commands/token.js';
 import { emit, type Output } from './format.js';
 
+const PROJECTION_NAMES = [
+  ...Object.keys(PROJECTIONS),
+  ...Object.entries(PROJECTION_ALIASES).map(([alias, name]) => `${alias} (= ${name})`),
+].join(', ');
+
 export const USAGE = `chom <command> [options] [--json]
 
   failures list [--service S] [--consumer C] [--type T] [--tenant T] [--status failed|retried|resolved]
@@ -31,7 +36,8 @@ export const USAGE = `chom <command> [options] [--json]
                                          the rate is measured over MS (default 1000, 0: no rate)
   events overview | show <id|seq> | tail [--tenant T] [--type T]
   events recent [--tenant T] [--type T] [--since ISO] [--before-seq N] [--limit N]
-  replay <projection> [--from-seq N | --since ISO] [--dry-run] [--show-status]   projections: audit-log
+  replay <projection> [--from-seq N | --since ISO] [--dry-run] [--show-status]
+      projections: ${PROJECTION_NAMES}
   token --tenant T [--user U] [--role R] [--ttl SECONDS]   (needs JWT_SECRET)
 
 Environment: NATS_URL, NATS_USER, NATS_PASSWORD, EVENTS_STREAM, EVENTS_SUBJECT_ROOT, SERVICES_SUBJECT_ROOT.`;

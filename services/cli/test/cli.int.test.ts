@@ -4,10 +4,12 @@ import { sampleEvent } from '@chom/contracts/testing';
 import { applyLibSchema, createTestDatabase, type TestDatabase } from '@chom/db/testing';
 import { createDatabase, pgFailureStore, type Database } from '@chom/db';
 import {
+  createProjectionRebuilder,
   ensureConsumer,
   ensureStream,
   eventStreamSpec,
   failureEndpoints,
+  projectionEndpoints,
   serveEndpoints,
   startListener,
   type EndpointServer,
@@ -182,6 +184,40 @@ describe('chom CLI', () => {
     expect(bySeq.body.id).toBe(events[1]?.id);
     expect((await chom('events', 'show', events[2]?.id ?? '')).body.tenantId).toBe('t_b');
     await expect(chom('events', 'show', randomUUID())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('replay rebuilds a projection through the service that owns it and follows it to the end', async () => {
+    const applied = new Set<string>();
+    const rebuilder = createProjectionRebuilder({
+      projection: 'tenant-stats',
+      sql: database.sql,
+      js,
+      jsm: await jetstreamManager(nc),
+      space,
+      consumer: 'audit',
+      handle: async (event) => void applied.add(event.id),
+      reset: async () => applied.clear(),
+      logger,
+    });
+    const projections = serveEndpoints(nc, space, projectionEndpoints('metrics', [rebuilder]), logger);
+    try {
+      const dry = await chom('replay', 'tenant-stats', '--dry-run');
+      expect(dry.body.rebuild).toMatchObject({ state: 'done', dryRun: true, total: 3, processed: 0 });
+      expect(applied.size).toBe(0);
+      expect((await chom('replay', 'tenant-stats', '--from-seq', '3', '--dry-run')).body.rebuild.total).toBe(1);
+      const done = await chom('replay', 'tenant-stats');
+      expect(done.code).toBe(0);
+      expect(done.body.rebuild).toMatchObject({ state: 'done', dryRun: false, processed: 3, total: 3, position: 3 });
+      expect(applied.size).toBe(3);
+      expect((await chom('replay', 'tenant-stats', '--show-status')).body.rebuild.id).toBe(done.body.rebuild.id);
+      await expect(chom('replay', 'sites')).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining('audit-log, tenant-stats, backup-sites'),
+      });
+    } finally {
+      await projections.drain();
+      await rebuilder.stop();
+    }
   });
 
   it('token signs a bearer token for the gateway', async () => {

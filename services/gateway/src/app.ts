@@ -32,6 +32,7 @@ import { adminEventRoute } from './routes/admin-event.js';
 import { adminEventsRoute } from './routes/admin-events.js';
 import { adminEventsOverviewRoute } from './routes/admin-events-overview.js';
 import { getFailureRoute } from './routes/get-failure.js';
+import { getProjectionRoute } from './routes/get-projection.js';
 import { getTenantStatsRoute } from './routes/get-tenant-stats.js';
 import { healthzRoute } from './routes/healthz.js';
 import { createWebhookRoute } from './routes/create-webhook.js';
@@ -40,6 +41,7 @@ import { listAuditLogsRoute } from './routes/list-audit-logs.js';
 import { listBackupsRoute } from './routes/list-backups.js';
 import { listFailuresRoute } from './routes/list-failures.js';
 import { listNotificationsRoute } from './routes/list-notifications.js';
+import { listProjectionsRoute } from './routes/list-projections.js';
 import { listWebhooksRoute } from './routes/list-webhooks.js';
 import { markAllNotificationsReadRoute } from './routes/mark-all-notifications-read.js';
 import { markNotificationReadRoute } from './routes/mark-notification-read.js';
@@ -47,6 +49,7 @@ import { listSitesRoute } from './routes/list-sites.js';
 import { metricsRoute } from './routes/metrics.js';
 import { pruneFailuresRoute } from './routes/prune-failures.js';
 import { readyzRoute } from './routes/readyz.js';
+import { rebuildProjectionRoute } from './routes/rebuild-projection.js';
 import { resolveFailureRoute } from './routes/resolve-failure.js';
 import { retryFailureRoute } from './routes/retry-failure.js';
 import { retryFailuresRoute } from './routes/retry-failures.js';
@@ -151,6 +154,9 @@ export function buildApp(deps: GatewayDeps): GatewayInstance {
       getFailureRoute(api, routeDeps);
       retryFailureRoute(api, routeDeps);
       resolveFailureRoute(api, routeDeps);
+      listProjectionsRoute(api, routeDeps);
+      getProjectionRoute(api, routeDeps);
+      rebuildProjectionRoute(api, routeDeps);
     },
     { prefix: API_PREFIX },
   );

@@ -28,6 +28,9 @@ describe('docs', () => {
       '/api/v1/admin/failures/{id}',
       '/api/v1/admin/failures/{id}/resolve',
       '/api/v1/admin/failures/{id}/retry',
+      '/api/v1/admin/projections',
+      '/api/v1/admin/projections/{name}',
+      '/api/v1/admin/projections/{name}/rebuild',
       '/api/v1/audit-logs',
       '/api/v1/backups/{id}',
       '/api/v1/backups/{id}/download',
@@ -42,6 +45,7 @@ describe('docs', () => {
       '/api/v1/webhooks/{id}',
     ]);
     expect(doc.paths['/api/v1/sites'].post.security).toEqual([{ bearerAuth: [] }]);
+    expect(Object.keys(doc.paths['/api/v1/admin/projections/{name}/rebuild'].post.responses)).toContain('202');
     expect(doc.paths['/api/v1/sites'].post.requestBody.content['application/json'].schema.required).toEqual([
       'domain',
       'siteType',

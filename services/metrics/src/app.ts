@@ -1,4 +1,4 @@
-import { eventFilter, type AnyEvent, type SubjectSpace } from '@chom/contracts';
+import { eventFilter, type AnyEvent, type ProjectionName, type SubjectSpace } from '@chom/contracts';
 import type { Endpoint, ListenerSpec } from '@chom/messaging';
 import type { ListenerSettings } from '@chom/config';
 import type { Logger, Registry } from '@chom/telemetry';
@@ -12,6 +12,9 @@ export { METRICS_LISTENER } from './handlers/record-metrics.js';
 export { TENANT_STATS_LISTENER } from './handlers/update-tenant-stats.js';
 
 export const SERVICE_NAME = 'metrics';
+/** The tenant statistics as a rebuildable projection (`chom replay tenant-stats`): the tenant-stats listener's tables. */
+export const TENANT_STATS_PROJECTION = 'tenant-stats' satisfies ProjectionName;
+export const TENANT_STATS_TABLES = ['tenant_sites', 'tenant_stats'];
 
 export interface MetricsDeps {
   db: MetricsDb;

@@ -49,6 +49,7 @@ try {
   await ops.listen({ port: config.ops.port, host: config.ops.host });
 
   handleShutdown(logger, [
+    { name: 'rebuild', run: () => service.rebuilder.stop() },
     { name: 'listeners', run: () => Promise.all([...service.listeners.values()].map((l) => l.drain())) },
     { name: 'endpoints', run: () => service.endpoints.drain() },
     { name: 'ops server', run: () => ops.close() },

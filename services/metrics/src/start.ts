@@ -1,19 +1,29 @@
 import type { SubjectSpace } from '@chom/contracts';
-import { pgFailureStore, type Database } from '@chom/db';
+import { pgFailureStore, resetProjection, type Database } from '@chom/db';
 import {
+  createProjectionRebuilder,
   ensureConsumer,
   ensureStream,
   eventStreamSpec,
   failureEndpoints,
+  projectionEndpoints,
   serveEndpoints,
   startListener,
   type EndpointServer,
   type Listener,
+  type ProjectionRebuilder,
 } from '@chom/messaging';
 import type { Logger, Registry } from '@chom/telemetry';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { buildApp, SERVICE_NAME, type MetricsListeners } from './app.js';
+import {
+  buildApp,
+  SERVICE_NAME,
+  TENANT_STATS_LISTENER,
+  TENANT_STATS_PROJECTION,
+  TENANT_STATS_TABLES,
+  type MetricsListeners,
+} from './app.js';
 import type { MetricsDb } from './db/queries.js';
 
 export interface StartMetricsOptions {
@@ -31,8 +41,13 @@ export interface RunningMetrics {
   /** By durable consumer name: `metrics` and `tenant-stats`. */
   listeners: Map<string, Listener>;
   endpoints: EndpointServer;
+  /** Rebuilds the tenant statistics from the stream (`svc.metrics.projection.*`). */
+  rebuilder: ProjectionRebuilder;
   ready(): boolean;
-  /** Drains the listeners (in-flight events finish and are acked), then the endpoints. */
+  /**
+   * Stops a running rebuild (it resumes at the next start), drains the listeners (in-flight
+   * events finish and are acked), then the endpoints.
+   */
   stop(): Promise<void>;
 }
 
@@ -71,12 +86,34 @@ export async function startMetrics(options: StartMetricsOptions): Promise<Runnin
     })),
     logger,
   });
-  const endpoints = serveEndpoints(nc, space, [...app.endpoints, ...failureOps], logger);
+  const tenantStats = app.listeners.find((l) => l.spec.name === TENANT_STATS_LISTENER);
+  if (!tenantStats) throw new Error(`no ${TENANT_STATS_LISTENER} listener`);
+  const rebuilder = createProjectionRebuilder({
+    projection: TENANT_STATS_PROJECTION,
+    sql: database.sql,
+    js,
+    jsm,
+    space,
+    consumer: TENANT_STATS_LISTENER,
+    // The live handler: its processed-event marks keep an event the listener also handles from counting twice.
+    handle: (event) => tenantStats.handleBatch([event]),
+    reset: () => resetProjection(database.sql, { tables: TENANT_STATS_TABLES, consumer: TENANT_STATS_LISTENER }),
+    logger,
+  });
+  const endpoints = serveEndpoints(
+    nc,
+    space,
+    [...app.endpoints, ...failureOps, ...projectionEndpoints(SERVICE_NAME, [rebuilder])],
+    logger,
+  );
+  await rebuilder.resume();
   return {
     listeners,
     endpoints,
+    rebuilder,
     ready: () => [...listeners.values()].every((l) => l.ready()),
     async stop() {
+      await rebuilder.stop();
       await Promise.all([...listeners.values()].map((l) => l.drain()));
       await endpoints.drain();
     },

@@ -2,6 +2,23 @@ import { z } from 'zod';
 import { IsoDateTime } from '../domain.js';
 import { defineOperation } from './common.js';
 
+/** Every projection an operator can rebuild, and the service that owns it (serves its `projection.*` operations). */
+export const PROJECTIONS = { 'audit-log': 'audit', 'tenant-stats': 'metrics', 'backup-sites': 'backup' } as const;
+export type ProjectionName = keyof typeof PROJECTIONS;
+
+/** Other names the CLI accepts for a projection. */
+export const PROJECTION_ALIASES: Readonly<Record<string, ProjectionName>> = { audit: 'audit-log' };
+
+/** A projection by its name or alias, with its owning service; undefined when there is none. */
+export function findProjection(name: string): { projection: ProjectionName; service: string } | undefined {
+  const projection = Object.hasOwn(PROJECTIONS, name)
+    ? (name as ProjectionName)
+    : Object.hasOwn(PROJECTION_ALIASES, name)
+      ? PROJECTION_ALIASES[name]
+      : undefined;
+  return projection ? { projection, service: PROJECTIONS[projection] } : undefined;
+}
+
 export const ReplayStart = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('start') }),
   z.strictObject({ kind: z.literal('seq'), seq: z.number().int().min(1) }),

@@ -53,7 +53,7 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
   };
 }
 
-/** Creates the library's shared tables (outbox, processed_events, processing_failures). */
+/** Creates the library's shared tables (outbox, processed_events, processing_failures, projection_rebuilds). */
 export async function applyLibSchema(database: Database): Promise<void> {
   await runMigrations(database, LIB_MIGRATIONS_FOLDER);
 }

@@ -1,10 +1,10 @@
 import { uuidv7 } from '@chom/contracts';
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 // Shared tables from @chom/db, re-exported so drizzle-kit generates them into this service's migrations.
 // Audit publishes nothing, so it has no outbox.
-export { processedEvents, processingFailures } from '@chom/db';
+export { processedEvents, processingFailures, projectionRebuilds } from '@chom/db';
 
 /**
  * One row per event, append-only (a trigger in the migrations rejects UPDATE, DELETE and
@@ -58,19 +58,3 @@ export const auditLogs = pgTable(
 
 export type AuditLogRow = typeof auditLogs.$inferSelect;
 export type NewAuditLog = typeof auditLogs.$inferInsert;
-
-/** Rebuilds of the audit projection: where each started, stopped and got to, so one resumes. */
-export const projectionRebuilds = pgTable('projection_rebuilds', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  projection: text('projection').notNull(),
-  state: text('state', { enum: ['running', 'done', 'failed', 'cancelled'] }).notNull(),
-  from: jsonb('from').$type<Record<string, unknown>>().notNull(),
-  dryRun: boolean('dry_run').notNull().default(false),
-  target: bigint('target', { mode: 'number' }).notNull(),
-  position: bigint('position', { mode: 'number' }).notNull().default(0),
-  processed: bigint('processed', { mode: 'number' }).notNull().default(0),
-  total: bigint('total', { mode: 'number' }).notNull().default(0),
-  error: text('error'),
-  startedAt: timestamp('started_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
-  finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'string' }),
-});

@@ -3,7 +3,7 @@ import { bigint, check, doublePrecision, index, integer, pgTable, text, timestam
 
 // The shared pipeline tables live in this service's database too; re-exported so drizzle-kit
 // generates them into this service's migrations.
-export { outbox, processedEvents, processingFailures } from '@chom/db';
+export { outbox, processedEvents, processingFailures, projectionRebuilds } from '@chom/db';
 
 // Millisecond precision: timestamps round-trip through JS `Date` and the list cursor unchanged.
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });

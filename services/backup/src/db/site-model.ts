@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbExecutor } from '@chom/db';
 import { sites, type SiteModelTable } from './schema.js';
 
@@ -28,74 +28,136 @@ const STATUS_AFTER: Record<SiteFact['type'], SiteModelStatus> = {
 
 /**
  * The read model's one rule, pure: the row after an event, or `undefined` when the event
- * changes nothing (already applied or older, another tenant's id, or the site is deleted:
- * deletion is final).
+ * changes nothing. The newest event (by stream sequence) sets the status; deletion is final;
+ * another tenant's id changes nothing. An older event than the row's, met when a rebuild
+ * replays the stream while the live listener is ahead of it, changes no status, but fills in
+ * what only it knows: the type and creation time of `site.created`. So the row ends the same
+ * whichever order the events came in.
  */
 export function nextSiteRow(current: SiteModelRow | undefined, e: SiteFactEnvelope): SiteModelRow | undefined {
   const { fact } = e;
-  if (current) {
-    if (current.lastSequence >= e.sequence || current.tenantId !== e.tenantId || current.status === 'deleted') {
-      return undefined;
-    }
+  if (!current) {
+    return {
+      siteId: fact.siteId,
+      tenantId: e.tenantId,
+      domain: fact.domain,
+      siteType: fact.type === 'site.created' ? fact.siteType : null,
+      status: STATUS_AFTER[fact.type],
+      createdAt: e.occurredAt,
+      updatedAt: e.occurredAt,
+      deletedAt: fact.type === 'site.deleted' ? e.occurredAt : null,
+      lastSequence: e.sequence,
+    };
   }
-  const base: SiteModelRow = current ?? {
-    siteId: fact.siteId,
-    tenantId: e.tenantId,
-    domain: fact.domain,
-    siteType: null,
-    status: STATUS_AFTER[fact.type],
-    createdAt: e.occurredAt,
-    updatedAt: e.occurredAt,
-    deletedAt: null,
-    lastSequence: e.sequence,
-  };
-  // A late `site.created` (it never is, given per-site ordering) fills in the type, not the status.
-  const status = fact.type === 'site.created' && current ? current.status : STATUS_AFTER[fact.type];
+  if (current.tenantId !== e.tenantId || current.lastSequence === e.sequence) return undefined;
+  if (current.lastSequence > e.sequence) return backfill(current, e);
+  if (current.status === 'deleted') return undefined;
+  // A `site.created` after other events of its site (never, given per-site ordering) fills in, as an older one does.
+  const created = fact.type === 'site.created';
   return {
-    ...base,
+    ...(created ? (backfill(current, e) ?? current) : current),
     domain: fact.domain,
-    siteType: fact.type === 'site.created' ? fact.siteType : base.siteType,
-    status,
-    createdAt: fact.type === 'site.created' ? e.occurredAt : base.createdAt,
+    status: created ? current.status : STATUS_AFTER[fact.type],
     updatedAt: e.occurredAt,
-    deletedAt: fact.type === 'site.deleted' ? e.occurredAt : base.deletedAt,
+    deletedAt: fact.type === 'site.deleted' ? e.occurredAt : current.deletedAt,
     lastSequence: e.sequence,
   };
 }
 
 /**
+ * What an event older than the row still adds: `site.created` gives the type and the
+ * creation time; before it is known, the creation time is the earliest event seen.
+ */
+function backfill(current: SiteModelRow, e: SiteFactEnvelope): SiteModelRow | undefined {
+  const { fact } = e;
+  if (fact.type === 'site.created') {
+    if (current.siteType === fact.siteType && current.createdAt.getTime() === e.occurredAt.getTime()) return undefined;
+    return { ...current, siteType: fact.siteType, createdAt: e.occurredAt };
+  }
+  if (current.siteType !== null || current.createdAt.getTime() <= e.occurredAt.getTime()) return undefined;
+  return { ...current, createdAt: e.occurredAt };
+}
+
+/**
  * Applies one event to the read model (`table`: the live one or the rebuild's), inside the
- * caller's transaction. Returns the row before and after, or `undefined` when nothing changed.
+ * caller's transaction; see {@link applySiteFacts}. Returns the row before and after, or
+ * `undefined` when nothing changed.
  */
 export async function applySiteFact(
   db: DbExecutor,
   e: SiteFactEnvelope,
   table: SiteModelTable = sites,
-): Promise<{ before: SiteModelRow | undefined; after: SiteModelRow } | undefined> {
-  const [current] = await db.select().from(table).where(eq(table.siteId, e.fact.siteId)).for('update');
-  const after = nextSiteRow(current, e);
-  if (!after) return undefined;
-  const { siteId: _id, ...changes } = after;
-  const written = await db
-    .insert(table)
-    .values(after)
-    .onConflictDoUpdate({ target: table.siteId, set: changes, where: lt(table.lastSequence, e.sequence) })
-    .returning({ siteId: table.siteId });
-  return written.length > 0 ? { before: current, after } : undefined;
+): Promise<SiteChange | undefined> {
+  const [change] = await applySiteFacts(db, [e], table);
+  return change;
 }
 
+type SiteChange = { before: SiteModelRow | undefined; after: SiteModelRow };
+
 /**
- * Applies several events (in stream order) to the read model in one pass, inside the caller's
- * transaction: the rows are locked in site id order (so concurrent batches cannot deadlock),
- * each event goes through {@link nextSiteRow} in turn, and the changed rows are written in one
- * statement. Returns the changes, one per site that moved.
+ * Applies several events (in stream order) to the read model inside the caller's transaction,
+ * with {@link applySiteFact}'s rules: the rows are locked in site id order (so concurrent
+ * batches cannot deadlock), each event goes through {@link nextSiteRow} in turn, and the
+ * changed rows are written in two statements. A site seen for the first time is inserted only
+ * if no concurrent transaction inserted it first; a site that lost that race is applied again
+ * over the winner's row. Returns the changes, one per site that moved.
  */
 export async function applySiteFacts(
   db: DbExecutor,
   facts: readonly SiteFactEnvelope[],
   table: SiteModelTable = sites,
-): Promise<{ before: SiteModelRow | undefined; after: SiteModelRow }[]> {
-  if (facts.length === 0) return [];
+): Promise<SiteChange[]> {
+  const applied: SiteChange[] = [];
+  let pending = facts;
+  while (pending.length > 0) {
+    const changes = await planSiteChanges(db, pending, table);
+    const known = changes.filter((c) => c.before);
+    const fresh = changes.filter((c) => !c.before);
+    if (known.length > 0) {
+      // Every one of these rows exists and is locked by this transaction: the upsert updates.
+      const excluded = (column: string) => sql.raw(`excluded.${column}`);
+      await db
+        .insert(table)
+        .values(known.map((c) => c.after))
+        .onConflictDoUpdate({
+          target: table.siteId,
+          set: {
+            tenantId: excluded('tenant_id'),
+            domain: excluded('domain'),
+            siteType: excluded('site_type'),
+            status: excluded('status'),
+            createdAt: excluded('created_at'),
+            updatedAt: excluded('updated_at'),
+            deletedAt: excluded('deleted_at'),
+            lastSequence: excluded('last_sequence'),
+          },
+        });
+    }
+    const inserted =
+      fresh.length === 0
+        ? new Set<string>()
+        : new Set(
+            (
+              await db
+                .insert(table)
+                .values(fresh.map((c) => c.after))
+                .onConflictDoNothing()
+                .returning({ siteId: table.siteId })
+            ).map((r) => r.siteId),
+          );
+    applied.push(...known, ...fresh.filter((c) => inserted.has(c.after.siteId)));
+    const lost = new Set(fresh.filter((c) => !inserted.has(c.after.siteId)).map((c) => c.after.siteId));
+    pending = pending.filter((e) => lost.has(e.fact.siteId));
+  }
+  return applied;
+}
+
+/** Locks the events' rows (site id order) and runs the events over them: the new row of each site that moves. */
+async function planSiteChanges(
+  db: DbExecutor,
+  facts: readonly SiteFactEnvelope[],
+  table: SiteModelTable,
+): Promise<SiteChange[]> {
   const ids = [...new Set(facts.map((e) => e.fact.siteId))].sort();
   const locked = await db
     .select()
@@ -104,32 +166,13 @@ export async function applySiteFacts(
     .orderBy(asc(table.siteId))
     .for('update');
   const current = new Map(locked.map((row) => [row.siteId, row]));
-  const changes = new Map<string, { before: SiteModelRow | undefined; after: SiteModelRow }>();
+  const changes = new Map<string, SiteChange>();
   for (const e of facts) {
     const after = nextSiteRow(current.get(e.fact.siteId), e);
     if (!after) continue;
-    const before = changes.get(e.fact.siteId)?.before ?? current.get(e.fact.siteId);
-    changes.set(e.fact.siteId, { before, after });
+    changes.set(e.fact.siteId, { before: changes.get(e.fact.siteId)?.before ?? current.get(e.fact.siteId), after });
     current.set(e.fact.siteId, after);
   }
-  if (changes.size === 0) return [];
-  const excluded = (column: string) => sql.raw(`excluded.${column}`);
-  await db
-    .insert(table)
-    .values([...changes.values()].map((c) => c.after))
-    .onConflictDoUpdate({
-      target: table.siteId,
-      set: {
-        tenantId: excluded('tenant_id'),
-        domain: excluded('domain'),
-        siteType: excluded('site_type'),
-        status: excluded('status'),
-        createdAt: excluded('created_at'),
-        updatedAt: excluded('updated_at'),
-        deletedAt: excluded('deleted_at'),
-        lastSequence: excluded('last_sequence'),
-      },
-    });
   return [...changes.values()];
 }
 

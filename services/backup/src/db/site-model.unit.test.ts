@@ -36,3 +36,38 @@ describe('nextSiteRow', () => {
     expect(nextSiteRow(undefined, fact('site.provisioned', 7))).toMatchObject({ status: 'active', siteType: null });
   });
 });
+
+describe('nextSiteRow replayed over a row the live listener moved on', () => {
+  const after = (events: SiteFactEnvelope[]) =>
+    events.reduce<ReturnType<typeof nextSiteRow>>((row, e) => nextSiteRow(row, e) ?? row, undefined);
+  const life = [fact('site.created', 1), fact('site.provisioned', 2), fact('site.deleted', 3)];
+
+  it('ends as in stream order, whichever order the events come in', () => {
+    const inOrder = after(life);
+    const [c, p, d] = life as [SiteFactEnvelope, SiteFactEnvelope, SiteFactEnvelope];
+    for (const order of [
+      [d, c, p],
+      [p, d, c],
+      [d, p, c],
+      [p, c, d],
+      [c, d, p],
+    ])
+      expect(after(order)).toEqual(inOrder);
+    expect(after([p, c])).toEqual(after([c, p]));
+  });
+
+  it('never moves a deleted site back, and fills in only the type and creation time', () => {
+    const deleted = after([fact('site.deleted', 3)]);
+    expect(deleted).toMatchObject({ status: 'deleted', siteType: null, createdAt: at(3) });
+    const filled = nextSiteRow(deleted, fact('site.created', 1));
+    expect(filled).toMatchObject({ status: 'deleted', siteType: 'html', createdAt: at(1), updatedAt: at(3) });
+    expect(filled?.lastSequence).toBe(3);
+    expect(nextSiteRow(filled, fact('site.provisioned', 2))).toBeUndefined();
+    expect(nextSiteRow(filled, fact('site.created', 1))).toBeUndefined();
+  });
+
+  it('takes the earliest event seen as the creation time while site.created is unknown', () => {
+    const row = after([fact('site.deleted', 9)]);
+    expect(nextSiteRow(row, fact('site.provisioned', 4))).toMatchObject({ createdAt: at(4), status: 'deleted' });
+  });
+});

@@ -1,7 +1,7 @@
 import { BackupFailed, createEvent, type AnyEvent, type BackupType, type EventContext } from '@chom/contracts';
-import { enqueueEvents } from '@chom/db';
+import { enqueueEvents, type DbExecutor } from '@chom/db';
 import { lockPendingBackupsOfSite, markBackupFailed, type Db } from '../db/queries.js';
-import { applySiteFacts, type SiteFact, type SiteFactEnvelope } from '../db/site-model.js';
+import { applySiteFact, applySiteFacts, type SiteFact, type SiteFactEnvelope } from '../db/site-model.js';
 import { SITE_DELETED, SOURCE, traceHeaders, type BackupDeps } from '../deps.js';
 
 /** A `site.*` event as the read model sees it; `undefined` for any other event. */
@@ -20,6 +20,15 @@ export function toSiteFact(event: AnyEvent, sequence: number): SiteFactEnvelope 
       return undefined;
   }
   return { tenantId: event.tenantId, occurredAt: new Date(event.occurredAt), sequence, fact };
+}
+
+/**
+ * The read model's write alone, for a rebuild replaying the stream: what deleting a site did
+ * to its backups happened when the event was live, and a replay must not publish again.
+ */
+export async function replaySiteEvent(event: AnyEvent, sequence: number, db: DbExecutor): Promise<void> {
+  const fact = toSiteFact(event, sequence);
+  if (fact) await db.transaction((tx) => applySiteFact(tx, fact));
 }
 
 export type TrackOutcome = { outcome: 'ignored' } | { outcome: 'applied'; status: string; failedBackups: number };
@@ -48,9 +57,10 @@ export async function trackSites(deliveries: readonly SiteDelivery[], deps: Back
       facts.map((f) => f.fact),
     );
     const outcomes = new Map<string, TrackOutcome>();
-    for (const { after } of changes) {
+    for (const { before, after } of changes) {
       let failedBackups = 0;
-      if (after.status === 'deleted') {
+      // Only on the deletion itself: an older event filling in a deleted row deletes nothing again.
+      if (after.status === 'deleted' && before?.status !== 'deleted') {
         const deletion = facts.find((f) => f.fact.fact.siteId === after.siteId && f.event.type === 'site.deleted');
         if (deletion) failedBackups = await failPendingBackups(tx, deletion.event, after.siteId, deps);
       }

@@ -1,11 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, projectionOps, type ProjectionStatus, type ReplayStart, type SubjectSpace } from '@chom/contracts';
+import {
+  AppError,
+  findProjection,
+  projectionOps,
+  PROJECTIONS,
+  type ProjectionStatus,
+  type ReplayStart,
+  type SubjectSpace,
+} from '@chom/contracts';
 import { requestOperation } from '@chom/messaging';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { emit, type Output } from '../format.js';
-
-/** Which service owns each projection that can be rebuilt. */
-export const PROJECTIONS: Record<string, string> = { 'audit-log': 'audit', audit: 'audit' };
 
 export interface ReplayDeps {
   nc: NatsConnection;
@@ -16,10 +21,12 @@ export interface ReplayDeps {
   pollMs?: number;
 }
 
-function owner(projection: string): { service: string; name: string } {
-  const service = PROJECTIONS[projection];
-  if (!service) throw new AppError('BAD_REQUEST', `unknown projection "${projection}" (known: audit-log)`);
-  return { service, name: projection === 'audit' ? 'audit-log' : projection };
+function owner(name: string): { service: string; name: string } {
+  const found = findProjection(name);
+  if (!found) {
+    throw new AppError('BAD_REQUEST', `unknown projection "${name}" (known: ${Object.keys(PROJECTIONS).join(', ')})`);
+  }
+  return { service: found.service, name: found.projection };
 }
 
 export function bar(done: number, total: number, width = 30): string {

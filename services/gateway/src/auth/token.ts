@@ -60,7 +60,10 @@ export async function verifyToken(token: string, secret: string): Promise<Princi
   return (await verified(token, encoder.encode(secret))).principal;
 }
 
-async function verified(token: string, key: Uint8Array | webcrypto.CryptoKey): Promise<{ principal: Principal; exp: number }> {
+async function verified(
+  token: string,
+  key: Uint8Array | webcrypto.CryptoKey,
+): Promise<{ principal: Principal; exp: number }> {
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, key, {

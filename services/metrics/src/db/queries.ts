@@ -62,21 +62,27 @@ export interface StatsDelta {
 }
 
 /**
- * Adds each tenant's delta to its counters (`lastBackupAt` moves forward only): creates the
- * missing rows, locks them in tenant order (so concurrent batches cannot deadlock), then
- * updates them all in one statement. The insert comes first rather than an upsert: Postgres
- * checks the non-negative constraint on the proposed insert row, which a decrement would break.
+ * Creates the tenants' rows when missing and locks them, in tenant order. A tenant-stats
+ * transaction takes these locks before it reads any site's state: every site belongs to one
+ * tenant, so two transactions that touch the same site (a rebuild's replay and the live
+ * listener, or two replicas) run one after the other, and neither can count a site the other
+ * has just recorded. The insert comes first rather than an upsert: Postgres checks the
+ * non-negative constraint on the proposed insert row, which a decrement would break.
  */
-export async function addToTenantStatsMany(tx: DbExecutor, deltas: ReadonlyMap<string, StatsDelta>): Promise<void> {
-  if (deltas.size === 0) return;
-  const tenants = [...deltas.keys()].sort();
+export async function lockTenantStats(tx: DbExecutor, tenantIds: readonly string[]): Promise<void> {
+  if (tenantIds.length === 0) return;
   // One JSON parameter per statement: drizzle turns JS arrays into lists, not Postgres arrays.
-  const ids = JSON.stringify(tenants);
-  const rows = JSON.stringify(tenants.map((tenantId) => ({ tenant_id: tenantId, ...toColumns(deltas.get(tenantId)) })));
+  const ids = JSON.stringify([...new Set(tenantIds)].sort());
   await tx.execute(sql`insert into tenant_stats (tenant_id)
-    select value from json_array_elements_text(${ids}::json) on conflict do nothing`);
+    select value from json_array_elements_text(${ids}::json) order by value on conflict do nothing`);
   await tx.execute(sql`select 1 from tenant_stats
     where tenant_id in (select value from json_array_elements_text(${ids}::json)) order by tenant_id for update`);
+}
+
+/** Adds each tenant's delta to its counters (`lastBackupAt` moves forward only); the rows are locked already. */
+export async function addToTenantStatsMany(tx: DbExecutor, deltas: ReadonlyMap<string, StatsDelta>): Promise<void> {
+  if (deltas.size === 0) return;
+  const rows = JSON.stringify([...deltas].map(([tenantId, delta]) => ({ tenant_id: tenantId, ...toColumns(delta) })));
   await tx.execute(sql`
     update tenant_stats t set
       sites_provisioning = t.sites_provisioning + d.sites_provisioning,

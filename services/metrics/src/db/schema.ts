@@ -3,7 +3,7 @@ import { bigint, check, index, integer, pgTable, text, timestamp, uuid } from 'd
 
 // Shared tables from @chom/db, re-exported so drizzle-kit generates them into this service's
 // migrations. The metrics service publishes nothing, so it has no outbox.
-export { processedEvents, processingFailures } from '@chom/db';
+export { processedEvents, processingFailures, projectionRebuilds } from '@chom/db';
 
 export const SITE_STATES = ['provisioning', 'active', 'failed', 'deleted'] as const;
 export type SiteState = (typeof SITE_STATES)[number];

@@ -1,7 +1,13 @@
 import type { AnyEvent } from '@chom/contracts';
 import { markProcessedMany } from '@chom/db';
 import type { Logger } from '@chom/telemetry';
-import { addToTenantStatsMany, lockSiteStates, saveSiteStates, type MetricsDb } from '../db/queries.js';
+import {
+  addToTenantStatsMany,
+  lockSiteStates,
+  lockTenantStats,
+  saveSiteStates,
+  type MetricsDb,
+} from '../db/queries.js';
 import { backupDelta, planTenantStats, siteTarget } from '../tenant-stats.js';
 
 /** The durable consumer of the tenant statistics listener (the seed's UpdateTenantMetrics). */
@@ -28,6 +34,10 @@ export async function updateTenantStats(events: readonly AnyEvent[], deps: Updat
       relevant.map((e) => e.id),
     );
     const todo = relevant.filter((e) => fresh.has(e.id));
+    await lockTenantStats(
+      tx,
+      todo.map((e) => e.tenantId),
+    );
     const siteIds = todo.filter((e) => siteTarget(e.type)).map((e) => (e.data as { siteId: string }).siteId);
     const plan = planTenantStats(todo, await lockSiteStates(tx, [...new Set(siteIds)].sort()));
     await saveSiteStates(tx, plan.sites);
