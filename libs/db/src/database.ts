@@ -45,18 +45,35 @@ export function createDatabase(opts: DatabaseOptions): Database {
  */
 function traceTransactions(db: PostgresJsDatabase<Record<string, never>>, url: string): void {
   const target = new URL(url);
-  const attributes: Attributes = {
+  const server: Attributes = {
     'db.system.name': 'postgresql',
     'db.namespace': decodeURIComponent(target.pathname.replace(/^\//, '')),
-    'db.operation.name': 'TRANSACTION',
     'server.address': target.hostname,
     'server.port': Number(target.port || 5432),
   };
+  serverAttributes.set(db, server);
+  const attributes: Attributes = { ...server, 'db.operation.name': 'TRANSACTION' };
   const transaction = db.transaction.bind(db);
   db.transaction = ((fn, config) =>
     isTracing()
       ? withSpan('db.transaction', { kind: SpanKind.CLIENT, attributes }, () => transaction(fn, config))
       : transaction(fn, config)) as typeof db.transaction;
+}
+
+const serverAttributes = new WeakMap<object, Attributes>();
+
+/**
+ * Runs one statement outside a transaction (on a `createDatabase` pool's drizzle handle) in a
+ * CLIENT span, like a transaction's; inside a transaction, or outside a trace, just runs it.
+ */
+export function withStatementSpan<T>(db: object, operation: string, run: () => Promise<T>): Promise<T> {
+  const server = serverAttributes.get(db);
+  if (!server || !isTracing()) return run();
+  return withSpan(
+    'db.query',
+    { kind: SpanKind.CLIENT, attributes: { ...server, 'db.operation.name': operation } },
+    run,
+  );
 }
 
 /** Each `db.transaction` that wrote outbox rows wakes the relays after it commits. */

@@ -17,6 +17,7 @@ export {
   enqueueEvents,
   outboxBacklog,
   pruneOutbox,
+  changeWithEvents,
   toOutboxValues,
   withOutboxBatch,
 } from './outbox.js';

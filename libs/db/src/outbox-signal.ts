@@ -48,7 +48,8 @@ export function onOutboxCommitted(sql: postgres.Sql, wake: () => void): () => vo
   return () => set.delete(wake);
 }
 
-function signalOutbox(sql: postgres.Sql): void {
+/** Wakes this process's relay and sends one coalesced `NOTIFY` for the others: outbox rows were committed on `sql`'s pool. */
+export function signalOutbox(sql: postgres.Sql): void {
   subscribers.get(sql)?.forEach((wake) => wake());
   notifyOthers(sql);
 }

@@ -1,9 +1,10 @@
-import { sql as drizzleSql } from 'drizzle-orm';
+import { sql as drizzleSql, type SQL } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { eventSubject, type AnyEvent, type SubjectSpace } from '@chom/contracts';
 import { traceHeaders } from '@chom/telemetry';
 import type { DbExecutor } from './executor.js';
-import { deferOutboxSignal, OUTBOX_CHANNEL } from './outbox-signal.js';
+import { withStatementSpan } from './database.js';
+import { deferOutboxSignal, OUTBOX_CHANNEL, signalOutbox } from './outbox-signal.js';
 import { outbox } from './schema.js';
 
 export { OUTBOX_CHANNEL } from './outbox-signal.js';
@@ -57,6 +58,48 @@ export async function enqueueEvents(
   if (deferOutboxSignal(tx)) return void (await insert);
   // One round trip: the insert runs as a data-modifying CTE of the notifying statement.
   await tx.execute(drizzleSql`with inserted as (${insert.getSQL()}) select pg_notify(${OUTBOX_CHANNEL}, '')`);
+}
+
+/**
+ * Runs one data-modifying statement and writes its events to the outbox in the same statement
+ * (a data-modifying CTE): atomic without a transaction, in one round trip. `change` must end
+ * in `RETURNING`; the events are written only when it returned a row. The relays are woken
+ * after it, or after the commit of the transaction `db` belongs to. Returns the number of rows
+ * `change` returned.
+ */
+export async function changeWithEvents(
+  db: DbExecutor,
+  space: Pick<SubjectSpace, 'events'>,
+  change: SQL,
+  events: readonly AnyEvent[],
+  headers?: Record<string, string>,
+): Promise<number> {
+  // The rows carry the statement's span (when traced), so the relay's publish continues from it.
+  const changed = await withStatementSpan(db, 'INSERT', async () => {
+    const rows = JSON.stringify(
+      toOutboxValues(space, events, headers ?? traceHeaders()).map((v) => ({
+        event_id: v.eventId,
+        subject: v.subject,
+        event: v.event,
+        headers: v.headers,
+      })),
+    );
+    const [result] = await db.execute<{ changed: number }>(drizzleSql`
+      with changed as (${change}),
+      queued as (
+        insert into outbox (event_id, subject, event, headers)
+        select v.event_id, v.subject, v.event, v.headers
+        from json_to_recordset(${rows}::json) as v(event_id uuid, subject text, event jsonb, headers jsonb)
+        where exists (select 1 from changed)
+      )
+      select count(*)::int as changed from changed`);
+    return result?.changed ?? 0;
+  });
+  if (changed > 0 && events.length > 0 && !deferOutboxSignal(db)) {
+    const pool = (db as { $client?: postgres.Sql }).$client;
+    if (pool) signalOutbox(pool);
+  }
+  return changed;
 }
 
 interface ClaimedRow {

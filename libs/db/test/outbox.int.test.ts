@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { sampleEvent } from '@chom/contracts/testing';
+import { sql as drizzleSql } from 'drizzle-orm';
 import {
   OUTBOX_CHANNEL,
+  changeWithEvents,
   createDatabase,
+  onOutboxCommitted,
   enqueueEvents,
   outbox,
   outboxBacklog,
@@ -216,5 +219,31 @@ describe('pruneOutbox and outboxBacklog', () => {
   it('reports an empty backlog as zero', async () => {
     await clearOutbox();
     expect(await outboxBacklog(database.sql)).toEqual({ pending: 0, oldestAgeSeconds: 0 });
+  });
+});
+
+describe('changeWithEvents', () => {
+  const mark = (eventId: string) =>
+    drizzleSql`insert into processed_events (consumer, event_id) values ('cwe', ${eventId}::uuid)
+      on conflict do nothing returning event_id`;
+
+  it('writes the events with the change in one statement, only when the change returned a row', async () => {
+    await clearOutbox();
+    let woken = 0;
+    const unsubscribe = onOutboxCommitted(database.sql, () => (woken += 1));
+    const events = [sampleEvent(), sampleEvent()];
+    const id = events[0]?.id as string;
+    expect(await changeWithEvents(database.db, space, mark(id), events)).toBe(1);
+    expect(await changeWithEvents(database.db, space, mark(id), [sampleEvent()])).toBe(0);
+    unsubscribe();
+    const rows = await database.sql<{ event_id: string }[]>`select event_id::text from outbox order by id`;
+    expect(rows.map((r) => r.event_id)).toEqual(events.map((e) => e.id));
+    expect(woken).toBe(1);
+  });
+
+  it('writes no event when the change fails', async () => {
+    await clearOutbox();
+    await expect(changeWithEvents(database.db, space, mark('not-a-uuid'), [sampleEvent()])).rejects.toThrow();
+    expect(await pendingIds()).toEqual([]);
   });
 });

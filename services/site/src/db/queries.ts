@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
-import { AppError, type Site, type SiteStatus, type SiteType } from '@chom/contracts';
-import type { DbExecutor } from '@chom/db';
+import { AppError, type AnyEvent, type Site, type SiteStatus, type SiteType, type SubjectSpace } from '@chom/contracts';
+import { changeWithEvents, type DbExecutor } from '@chom/db';
 import type { VpsSpec } from '../config.js';
 import { encodeCursor, type SiteCursor } from './cursor.js';
 import { sites, vpsServers } from './schema.js';
@@ -56,22 +56,36 @@ export interface NewSite {
   at: Date;
 }
 
-/** Throws `DOMAIN_TAKEN` when a live site (of any tenant) already has the domain. */
-export async function insertSite(db: Db, site: NewSite): Promise<Site> {
+/**
+ * Inserts the site and writes its events to the outbox, in one statement (no transaction, one
+ * round trip). Throws `DOMAIN_TAKEN` when a live site (of any tenant) already has the domain.
+ */
+export async function insertSite(
+  db: Db,
+  space: Pick<SubjectSpace, 'events'>,
+  site: NewSite,
+  events: readonly AnyEvent[],
+): Promise<Site> {
+  const { at, ...values } = site;
+  const row = { ...values, createdAt: at, updatedAt: at };
   try {
-    const { at, ...values } = site;
-    return single(
-      await db
-        .insert(sites)
-        .values({ ...values, createdAt: at, updatedAt: at })
-        .returning(),
-    );
+    await changeWithEvents(db, space, db.insert(sites).values(row).returning({ id: sites.id }).getSQL(), events);
   } catch (error) {
     if (isUniqueViolation(error, LIVE_DOMAIN_KEY)) {
       throw new AppError('DOMAIN_TAKEN', `domain ${site.domain} is already taken`, { cause: error });
     }
     throw error;
   }
+  // Every column is the caller's: the row written is the row returned.
+  return toSite({
+    ...row,
+    vpsId: null,
+    failureReason: null,
+    provisionedAt: null,
+    deletedAt: null,
+    sslExpiresAt: null,
+    sslExpiryNotifiedOn: null,
+  });
 }
 
 const liveSiteOf = (tenantId: string, siteId: string) =>
@@ -184,16 +198,23 @@ export async function releaseVps(db: Db, vpsId: string): Promise<void> {
 }
 
 /**
- * Marks a site that is still `provisioning` active, in one statement; `undefined` when it is
- * not (deleted meanwhile): the row lock of the update decides against a concurrent delete.
+ * Marks a site that is still `provisioning` active and writes its events to the outbox, in one
+ * statement; false when it is not provisioning any more (deleted meanwhile), and then no event
+ * is written: the row lock of the update decides against a concurrent delete.
  */
-export async function markSiteActive(db: Db, siteId: string, at: Date, sslExpiresAt: Date): Promise<Site | undefined> {
-  const [row] = await db
+export async function markSiteActive(
+  db: Db,
+  space: Pick<SubjectSpace, 'events'>,
+  change: { siteId: string; at: Date; sslExpiresAt: Date },
+  events: readonly AnyEvent[],
+): Promise<boolean> {
+  const { siteId, at, sslExpiresAt } = change;
+  const update = db
     .update(sites)
     .set({ status: 'active', provisionedAt: at, updatedAt: at, failureReason: null, sslExpiresAt })
     .where(and(eq(sites.id, siteId), eq(sites.status, 'provisioning')))
-    .returning();
-  return row && toSite(row);
+    .returning({ id: sites.id });
+  return (await changeWithEvents(db, space, update.getSQL(), events)) > 0;
 }
 
 /** Marks a site failed; it no longer holds a server (the caller releases it in the same tx). */

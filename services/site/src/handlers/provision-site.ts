@@ -65,16 +65,13 @@ export async function provisionSite(event: SiteCreated, deps: SiteDeps): Promise
   const at = deps.now();
   const durationSeconds = Math.max(0, at.getTime() - started) / 1000;
 
-  return deps.db.transaction(async (tx) => {
-    // The simulated provisioner issues the certificate: valid from now.
-    const { certValidityDays } = deps.ssl ?? DEFAULT_SSL;
-    const active = await markSiteActive(tx, siteId, at, new Date(at.getTime() + certValidityDays * DAY_MS));
-    // Deleted while it was being provisioned: the delete already gave the server back.
-    if (!active) return notProvisioning;
-    const provisioned = createEvent(SiteProvisioned, context, { siteId, domain, vpsId, durationSeconds }, at);
-    await enqueueEvents(tx, deps.space, [provisioned], traceHeaders());
-    return { outcome: 'provisioned', vpsId, durationSeconds } as const;
-  });
+  // The simulated provisioner issues the certificate: valid from now.
+  const { certValidityDays } = deps.ssl ?? DEFAULT_SSL;
+  const provisioned = createEvent(SiteProvisioned, context, { siteId, domain, vpsId, durationSeconds }, at);
+  const sslExpiresAt = new Date(at.getTime() + certValidityDays * DAY_MS);
+  // Deleted while it was being provisioned: the delete already gave the server back.
+  if (!(await markSiteActive(deps.db, deps.space, { siteId, at, sslExpiresAt }, [provisioned]))) return notProvisioning;
+  return { outcome: 'provisioned', vpsId, durationSeconds };
 }
 
 async function fail(
