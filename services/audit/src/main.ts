@@ -19,10 +19,11 @@ const registry = createMetricsRegistry(SERVICE_NAME);
 
 try {
   await ensureDatabase(config.databaseUrl);
-  // One connection per concurrent handler, plus the endpoint and the readiness ping.
+  // The handlers' rows go through one writer, one multi-row insert at a time: a few connections
+  // for it, a rebuild, the query endpoint and the readiness ping, whatever the concurrency.
   const database = createDatabase({
     url: config.databaseUrl,
-    max: config.databasePoolMax ?? config.listener.concurrency + 4,
+    max: config.databasePoolMax ?? 8,
     applicationName: SERVICE_NAME,
     logger,
   });

@@ -55,7 +55,8 @@ const Env = z
   .object({
     ...processEnv({ opsPort: 9101 }),
     ...databaseEnv('chom_site'),
-    ...listenerEnv('SITE_PROVISIONER', { maxDeliver: 3, backoffMs: '10000', ackWaitMs: 30_000, concurrency: 8 }),
+    // Provisioning waits on the servers, not on this process: many sites at a time per replica.
+    ...listenerEnv('SITE_PROVISIONER', { maxDeliver: 3, backoffMs: '10000', ackWaitMs: 30_000, concurrency: 24 }),
     VPS_POOL: withDefault(VpsPool, 'vps-1:10,vps-2:10'),
     PROVISION_DURATION_MS: withDefault(int(0, 3_600_000), 300),
     PROVISION_FAILURE_RATE: withDefault(z.coerce.number().min(0).max(1), 0),
