@@ -190,6 +190,39 @@ async function takeVpsUnit(db: Db, siteId: string, at: Date, lockMode: SQL): Pro
   return rows[0]?.id;
 }
 
+/**
+ * The usual first try of a provisioning, in one statement: a site of this tenant still
+ * `provisioning` without a server gets a unit of the least loaded server with room that is
+ * not locked. `undefined` when any of that does not hold: the caller then takes the careful
+ * path (a transaction that tells the cases apart and may wait on a locked server).
+ */
+export async function claimFreshSite(
+  db: Db,
+  claim: { siteId: string; tenantId: string; at: Date },
+): Promise<string | undefined> {
+  const rows = await db.execute<{ id: string }>(sql`
+    WITH site AS (
+      SELECT id FROM sites
+      WHERE id = ${claim.siteId} AND tenant_id = ${claim.tenantId} AND status = 'provisioning' AND vps_id IS NULL
+      FOR UPDATE
+    ),
+    unit AS (
+      UPDATE vps_servers SET allocated = allocated + 1, updated_at = now()
+      WHERE id = (
+        SELECT id FROM vps_servers
+        WHERE active AND allocated < capacity AND EXISTS (SELECT 1 FROM site)
+        ORDER BY allocated::float / capacity, id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING id
+    )
+    UPDATE sites SET vps_id = unit.id, updated_at = ${claim.at.toISOString()}::timestamptz
+    FROM unit, site WHERE sites.id = site.id
+    RETURNING unit.id`);
+  return rows[0]?.id;
+}
+
 export async function releaseVps(db: Db, vpsId: string): Promise<void> {
   await db
     .update(vpsServers)

@@ -6,7 +6,15 @@ import {
   type SiteCreated,
 } from '@chom/contracts';
 import { enqueueEvents } from '@chom/db';
-import { allocateVps, lockSite, markSiteActive, markSiteFailed, releaseVps, type Db } from '../db/queries.js';
+import {
+  allocateVps,
+  claimFreshSite,
+  lockSite,
+  markSiteActive,
+  markSiteFailed,
+  releaseVps,
+  type Db,
+} from '../db/queries.js';
 import { DAY_MS, DEFAULT_SSL, SOURCE, traceHeaders, type SiteDeps } from '../deps.js';
 import { ProvisioningError } from '../provisioning/provisioner.js';
 
@@ -37,15 +45,19 @@ export async function provisionSite(event: SiteCreated, deps: SiteDeps): Promise
     causationId: event.id,
   };
 
-  const claim = await deps.db.transaction(async (tx): Promise<Claim> => {
-    const site = await lockSite(tx, siteId);
-    if (!site || site.tenantId !== event.tenantId) return { outcome: 'skipped', reason: 'site_not_found' } as const;
-    if (site.status !== 'provisioning') return notProvisioning;
-    if (site.vpsId) return { outcome: 'claimed', vpsId: site.vpsId };
-    const vpsId = await allocateVps(tx, siteId, deps.now());
-    if (!vpsId) return fail(tx, deps, context, { siteId, domain, errorMessage: NO_VPS_AVAILABLE });
-    return { outcome: 'claimed', vpsId };
-  });
+  // The usual case in one statement; anything else (a retry, a full pool, a deleted site) below.
+  const fast = await claimFreshSite(deps.db, { siteId, tenantId: event.tenantId, at: deps.now() });
+  const claim: Claim = fast
+    ? { outcome: 'claimed', vpsId: fast }
+    : await deps.db.transaction(async (tx): Promise<Claim> => {
+        const site = await lockSite(tx, siteId);
+        if (!site || site.tenantId !== event.tenantId) return { outcome: 'skipped', reason: 'site_not_found' } as const;
+        if (site.status !== 'provisioning') return notProvisioning;
+        if (site.vpsId) return { outcome: 'claimed', vpsId: site.vpsId };
+        const vpsId = await allocateVps(tx, siteId, deps.now());
+        if (!vpsId) return fail(tx, deps, context, { siteId, domain, errorMessage: NO_VPS_AVAILABLE });
+        return { outcome: 'claimed', vpsId };
+      });
   if (claim.outcome !== 'claimed') return claim;
   const { vpsId } = claim;
 
