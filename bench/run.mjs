@@ -27,6 +27,7 @@ const { values: opt } = parseArgs({
     sites: { type: 'string', default: process.env.BENCH_SITES ?? '2000' },
     rate: { type: 'string', default: '500' },
     'lifecycle-rate': { type: 'string', default: '200' },
+    'low-rate': { type: 'string', default: '25' },
     seconds: { type: 'string', default: '6' },
     'max-rate': { type: 'string', default: '3000' },
     running: { type: 'boolean', default: false },
@@ -34,6 +35,7 @@ const { values: opt } = parseArgs({
     'skip-sweep': { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '64' },
     profile: { type: 'string' },
+    tracing: { type: 'boolean', default: false },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -43,13 +45,15 @@ if (opt.help) {
   --sites N            site creations in the throughput run (default 2000; the issue's full run: 10000)
   --rate R             fixed request rate for the site-creation latency (default 500/s)
   --lifecycle-rate R   fixed rate for the full-lifecycle latency (default 200/s)
+  --low-rate R         the same at a rate where nothing queues (default 25/s)
   --seconds S          length of each fixed-rate phase (default 6)
   --max-rate R         upper bound of the "highest rate with p99 < 20 ms" sweep (default 3000/s)
   --concurrency C      connections of the closed-loop throughput run (default 64)
   --running            use the stack described by the environment (NATS_URL, POSTGRES_URL, PORT, ...)
                        instead of starting one; its gateway needs a high RATE_LIMIT_MAX
   --skip-raw           do not measure the machine's raw limits
-  --profile DIR        write a V8 CPU profile of every service to DIR (bench/cpu-profile.mjs)`);
+  --profile DIR        write a V8 CPU profile of every service to DIR (bench/cpu-profile.mjs)
+  --tracing            every service exports its spans (OTLP/HTTP) to a local receiver started by the bench`);
   process.exit(0);
 }
 const SITES = Number(opt.sites);
@@ -282,6 +286,21 @@ async function rawLimits(nc) {
 
 // ---------------------------------------------------------------- the system
 
+/** A local OTLP/HTTP receiver for `--tracing`: accepts every export, counts requests and bytes. */
+async function startTraceSink() {
+  const received = { requests: 0, bytes: 0 };
+  const server = http.createServer((req, res) => {
+    req.on('data', (chunk) => (received.bytes += chunk.length));
+    req.on('end', () => {
+      received.requests += 1;
+      res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, received, close: () => server.close() };
+}
+
 async function startSystem() {
   if (opt.running) {
     const config = stackConfig();
@@ -313,6 +332,7 @@ async function startSystem() {
     extraEnv: {
       all: {
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+        ...(traceSink ? { OTEL_EXPORTER_OTLP_ENDPOINT: traceSink.url } : {}),
         ...(opt.profile ? { CHOM_CPU_PROF_DIR: opt.profile } : {}),
         ...extraFromEnv('BENCH_ENV_'),
       },
@@ -371,7 +391,12 @@ async function followStream(js, stream) {
   void (async () => {
     for await (const m of messages) {
       const event = JSON.parse(decoder.decode(m.data));
-      const entry = { seq: m.seq, streamMs: Number(BigInt(m.info.timestampNanos) / 1000n) / 1000, type: event.type };
+      const entry = {
+        id: event.id,
+        seq: m.seq,
+        streamMs: Number(BigInt(m.info.timestampNanos) / 1000n) / 1000,
+        type: event.type,
+      };
       byEventId.set(event.id, entry);
       const siteId = event.data?.siteId;
       if (typeof siteId === 'string') {
@@ -445,9 +470,16 @@ const results = {
     memGb: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
   },
-  options: { sites: SITES, rate: Number(opt.rate), lifecycleRate: Number(opt['lifecycle-rate']), seconds: SECONDS },
+  options: {
+    sites: SITES,
+    rate: Number(opt.rate),
+    lifecycleRate: Number(opt['lifecycle-rate']),
+    seconds: SECONDS,
+    tracing: opt.tracing,
+  },
 };
 const nc = await connect({ servers: NATS_URL });
+const traceSink = opt.tracing ? await startTraceSink() : undefined;
 if (!opt['skip-raw']) {
   say('raw limits: JetStream publish/consume, Postgres row+outbox tx (16 connections), HTTP + that tx');
   results.raw = await rawLimits(nc);
@@ -498,56 +530,63 @@ try {
   results.creation = { rate: Number(opt.rate), ...summary(creation.latencies), errors: creation.errors };
   await caughtUp();
 
-  // 3. full lifecycle at a fixed rate (+ 1. dispatch overhead from the same events).
-  say(`full lifecycle at ${opt['lifecycle-rate']}/s for ${SECONDS} s`);
-  const samples = [];
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      samples.push(await consumerState(jsm, config.space.stream, follower.maxSeq));
-      await sleep(5);
+  // 3. full lifecycle at a fixed rate (+ 1. dispatch overhead from the same events): at the
+  // issue's rate, and at a low one that shows the latency when nothing queues.
+  const measureLifecycle = async (rate) => {
+    say(`full lifecycle at ${rate}/s for ${SECONDS} s`);
+    const samples = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push(await consumerState(jsm, config.space.stream, follower.maxSeq));
+        await sleep(5);
+      }
+    })();
+    const life = await fixedRate(rate, SECONDS, createSite);
+    await caughtUp();
+    sampling = false;
+    await sampler;
+    await sleep(200);
+    const lifecycle = [];
+    let unresolved = 0;
+    for (const r of life.results.filter((x) => x.ok)) {
+      const provisioned = follower.bySite.get(r.id)?.['site.provisioned'];
+      const done = provisioned && samples.find((s) => s.doneThrough >= provisioned.seq);
+      if (!done) {
+        unresolved += 1;
+        continue;
+      }
+      lifecycle.push(done.at - r.due);
     }
-  })();
-  const life = await fixedRate(Number(opt['lifecycle-rate']), SECONDS, createSite);
-  await caughtUp();
-  sampling = false;
-  await sampler;
-  await sleep(200);
-  const lifecycle = [];
-  let unresolved = 0;
-  for (const r of life.results.filter((x) => x.ok)) {
-    const provisioned = follower.bySite.get(r.id)?.['site.provisioned'];
-    const done = provisioned && samples.find((s) => s.doneThrough >= provisioned.seq);
-    if (!done) {
-      unresolved += 1;
-      continue;
+    // 1. dispatch: outbox created_at (the writing statement's time) -> the stream's timestamp.
+    const lifeEvents = [];
+    for (const r of life.results) for (const e of Object.values(follower.bySite.get(r.id) ?? {})) lifeEvents.push(e);
+    const rows = await siteSql`
+      select event_id::text as id, extract(epoch from created_at)::float8 * 1000 as ms
+      from outbox where event_id = any(${lifeEvents.map((e) => e.id)}::uuid[])`;
+    const dispatch = [];
+    for (const row of rows) {
+      const e = follower.byEventId.get(row.id);
+      if (e) dispatch.push(e.streamMs - row.ms);
     }
-    lifecycle.push(done.at - r.due);
-  }
-  results.lifecycle = { rate: Number(opt['lifecycle-rate']), ...summary(lifecycle), unresolved, errors: life.errors };
-  results.lifecycle.consumers = samples.at(-1)?.consumers;
-  results.lifecycle.sampleEveryMs =
-    samples.length > 1 ? (samples.at(-1).at - samples[0].at) / (samples.length - 1) : NaN;
-
-  // 1. dispatch: outbox created_at (the writing transaction's time) -> the stream's timestamp.
-  const ids = [...follower.byEventId.keys()];
-  const rows = await siteSql`
-    select event_id::text as id, extract(epoch from created_at)::float8 * 1000 as ms
-    from outbox where event_id = any(${ids}::uuid[])`;
-  const lifeSites = new Set(life.results.map((r) => r.id));
-  const dispatch = [];
-  for (const row of rows) {
-    const e = follower.byEventId.get(row.id);
-    if (e) dispatch.push({ ms: e.streamMs - row.ms, id: row.id });
-  }
-  const lifeEventIds = new Set();
-  for (const id of lifeSites) for (const e of Object.values(follower.bySite.get(id) ?? {})) lifeEventIds.add(e);
-  const lifeDispatch = [];
-  for (const row of rows) {
-    const e = follower.byEventId.get(row.id);
-    if (e && lifeEventIds.has(e)) lifeDispatch.push(e.streamMs - row.ms);
-  }
-  results.dispatch = { ...summary(lifeDispatch), all: summary(dispatch.map((d) => d.ms)) };
+    return {
+      lifecycle: {
+        rate,
+        ...summary(lifecycle),
+        unresolved,
+        errors: life.errors,
+        consumers: samples.at(-1)?.consumers,
+        sampleEveryMs: samples.length > 1 ? (samples.at(-1).at - samples[0].at) / (samples.length - 1) : NaN,
+      },
+      dispatch: summary(dispatch),
+    };
+  };
+  const atRate = await measureLifecycle(Number(opt['lifecycle-rate']));
+  const atLowRate = await measureLifecycle(Number(opt['low-rate']));
+  results.lifecycle = atRate.lifecycle;
+  results.lifecycleLowRate = atLowRate.lifecycle;
+  results.dispatch = atRate.dispatch;
+  results.dispatchLowRate = atLowRate.dispatch;
   const relayMetrics = await metricText(`http://127.0.0.1:${config.opsPorts.site}/metrics`);
   results.dispatch.relayHistogram = relayMetrics
     .split('\n')
@@ -557,7 +596,7 @@ try {
   // highest fixed rate with p99 under 20 ms.
   if (!opt['skip-sweep']) {
     const sweep = [];
-    for (let rate = 500; rate <= Number(opt['max-rate']); rate += 250) {
+    for (let rate = 25; rate <= Number(opt['max-rate']); rate += rate < 100 ? 25 : rate < 500 ? 50 : 250) {
       say(`sweep: ${rate}/s for 3 s`);
       const run = await fixedRate(rate, 3, createSite);
       const s = { rate, ...summary(run.latencies), errors: run.errors };
@@ -617,6 +656,9 @@ try {
   say('stopping the stack');
   await system.stop();
   await nc.close();
+  if (traceSink)
+    results.tracing = { exportRequests: traceSink.received.requests, exportBytes: traceSink.received.bytes };
+  traceSink?.close();
 }
 
 // ---------------------------------------------------------------- report
@@ -631,6 +673,12 @@ const rows = [
     '< 5 ms p99',
     `${f(results.dispatch.p50, 2)} / ${f(results.dispatch.p95, 2)} / ${f(results.dispatch.p99, 2)} ms`,
     results.dispatch.p99 < 5,
+  ],
+  [
+    `  the same @ ${results.lifecycleLowRate.rate} lifecycles/s`,
+    '',
+    `${f(results.dispatchLowRate.p50, 2)} / ${f(results.dispatchLowRate.p95, 2)} / ${f(results.dispatchLowRate.p99, 2)} ms`,
+    undefined,
   ],
   [
     `site creation p50/p95/p99 @ ${results.creation.rate}/s`,
@@ -649,6 +697,12 @@ const rows = [
     '< 50 ms p99',
     `${f(results.lifecycle.p50)} / ${f(results.lifecycle.p99)} ms`,
     results.lifecycle.p99 < 50 && !results.lifecycle.unresolved,
+  ],
+  [
+    `  the same @ ${results.lifecycleLowRate.rate}/s`,
+    '',
+    `${f(results.lifecycleLowRate.p50)} / ${f(results.lifecycleLowRate.p99)} ms`,
+    undefined,
   ],
   [`${t.sites} creations: accepted`, '>= 1,500/s', `${f(t.acceptedPerSecond, 0)}/s`, t.acceptedPerSecond >= 1500],
   [
@@ -689,7 +743,10 @@ const line = (cells) => cells.map((c, i) => String(c).padEnd(w[i] ?? 6)).join(' 
 const out = [];
 out.push(
   '',
-  `CHOM bench ${results.date}  (${results.machine.cpus} cores, ${results.machine.model}, node ${results.machine.node})`,
+  `CHOM bench ${results.date}  (${results.machine.cpus} cores, ${results.machine.model}, node ${results.machine.node})` +
+    (results.tracing
+      ? `  tracing on: ${results.tracing.exportRequests} OTLP exports, ${results.tracing.exportBytes} bytes`
+      : ''),
   '',
 );
 out.push(line(['metric', 'target', 'actual', 'met']));
