@@ -154,6 +154,17 @@ export function stackConfig(overrides = {}) {
   };
 }
 
+/** The node arguments one service runs with: tracing starts before its own modules (a no-op without OTEL_EXPORTER_OTLP_ENDPOINT). */
+function nodeArgsOf(config, name) {
+  return [
+    '--enable-source-maps',
+    ...config.nodeArgs,
+    '--import',
+    '@chom/telemetry/register',
+    `services/${name}/dist/main.js`,
+  ];
+}
+
 /** The environment one service is started with. */
 export function serviceEnv(config, name, secretFile) {
   const service = SERVICES.find((s) => s.name === name);
@@ -207,14 +218,7 @@ export async function startStack(config, { readyTimeoutMs = 60_000 } = {}) {
       : `http://127.0.0.1:${config.opsPorts[name]}/readyz`;
 
   async function startService(name) {
-    // Tracing starts before the service's own modules (a no-op without OTEL_EXPORTER_OTLP_ENDPOINT).
-    const args = [
-      '--enable-source-maps',
-      ...config.nodeArgs,
-      '--import',
-      '@chom/telemetry/register',
-      `services/${name}/dist/main.js`,
-    ];
+    const args = nodeArgsOf(config, name);
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: serviceEnv(config, name, secretFile),
@@ -300,13 +304,7 @@ export async function startReplicas(config, name, count, { opsPorts, readyTimeou
   });
   const ports = opsPorts ?? Array.from({ length: count }, (_, i) => config.opsPorts[name] + 100 * (i + 1));
   const replicas = ports.slice(0, count).map((port, i) => {
-    const args = [
-      '--enable-source-maps',
-      ...config.nodeArgs,
-      '--import',
-      '@chom/telemetry/register',
-      `services/${name}/dist/main.js`,
-    ];
+    const args = nodeArgsOf(config, name);
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...serviceEnv(config, name, ''), OPS_PORT: String(port) },

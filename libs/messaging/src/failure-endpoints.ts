@@ -19,6 +19,7 @@ import {
 } from '@chom/db';
 import { runWithContext, type Logger } from '@chom/telemetry';
 import type postgres from 'postgres';
+import { eventContext } from './event-context.js';
 import { buildFailureRecord } from './failure-record.js';
 import type { EventHandler } from './listener.js';
 import { endpoint, type Endpoint } from './rpc.js';
@@ -124,17 +125,7 @@ function runHandler(
   failure: FailureDetail,
   space: Pick<SubjectSpace, 'events'>,
 ): Promise<void> {
-  const context = {
-    tenantId: event.tenantId,
-    actorId: event.actor.id,
-    actorType: event.actor.type,
-    correlationId: event.correlationId,
-    eventId: event.id,
-    eventType: event.type,
-    consumer: listener.name,
-    ...(event.causationId ? { causationId: event.causationId } : {}),
-  };
-  return runWithContext(context, () =>
+  return runWithContext(eventContext(event, listener.name), () =>
     listener.handle(event, {
       consumer: listener.name,
       deliveryCount: failure.attempts.length + 1,

@@ -18,6 +18,7 @@ import {
   type Span,
 } from '@chom/telemetry';
 import { validateListenerSpec, type ListenerSpec } from './consumers.js';
+import { eventContext } from './event-context.js';
 import { buildFailureRecord, type Attempt } from './failure-record.js';
 import { KeyedQueue } from './keyed-queue.js';
 import {
@@ -249,7 +250,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     };
     // The handler's errors are settled here, not thrown: the span records them itself.
     await withSpan(`process ${event.type}`, span, (span) =>
-      runWithContext(eventContext(event), async () => {
+      runWithContext(eventContext(event, spec.name), async () => {
         try {
           await (handle as EventHandler)(event, handlerContext(delivery, headers));
           stopTimer?.();
@@ -302,19 +303,6 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       succeeded(delivery);
       spans[index]?.end();
     }
-  }
-
-  function eventContext(event: AnyEvent) {
-    return {
-      tenantId: event.tenantId,
-      actorId: event.actor.id,
-      actorType: event.actor.type,
-      correlationId: event.correlationId,
-      eventId: event.id,
-      eventType: event.type,
-      consumer: spec.name,
-      ...(event.causationId ? { causationId: event.causationId } : {}),
-    };
   }
 
   /** OpenTelemetry messaging attributes of one delivery, plus the event's domain ids. */
