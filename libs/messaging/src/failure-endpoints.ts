@@ -27,14 +27,25 @@ import { endpoint, type Endpoint } from './rpc.js';
 /** A listener whose failures this service may retry: its consumer name and its handler. */
 export interface RetryableListener {
   name: string;
+  /** Re-runs the handler for the failed event. */
   handle: EventHandler;
+}
+
+/**
+ * Failures recorded by something other than a listener (a delivery worker), under consumer
+ * names it `matches`; `retry` gets the failure's consumer and payload and does the work again.
+ */
+export interface RetryableWork {
+  name: string;
+  matches: (consumer: string) => boolean;
+  retry: (failure: { consumer: string; payload: string }) => Promise<void>;
 }
 
 export interface FailureEndpointsOptions {
   service: string;
   sql: postgres.Sql;
   space: Pick<SubjectSpace, 'events'>;
-  listeners: RetryableListener[];
+  listeners: (RetryableListener | RetryableWork)[];
   logger: Logger;
 }
 
@@ -86,12 +97,18 @@ async function retryFailure(options: FailureEndpointsOptions, id: string): Promi
   return sql.begin(async (tx) => {
     const failure = await mustGet(tx, id, true);
     if (failure.status !== 'failed') throw new AppError('CONFLICT', `failure ${id} is ${failure.status}, not open`);
-    const listener = options.listeners.find((l) => l.name === failure.consumer);
+    const listener = options.listeners.find((l) =>
+      'matches' in l ? l.matches(failure.consumer) : l.name === failure.consumer,
+    );
     if (!listener) throw new AppError('CONFLICT', `no listener "${failure.consumer}" in ${options.service} to retry`);
     let event: AnyEvent | undefined;
     try {
-      event = parseEvent(JSON.parse(failure.payload));
-      await runHandler(listener, event, failure, space);
+      if ('matches' in listener) {
+        await listener.retry(failure);
+      } else {
+        event = parseEvent(JSON.parse(failure.payload));
+        await runHandler(listener, event, failure, space);
+      }
       await setFailureStatus(tx, id, 'resolved', `retried successfully at ${new Date().toISOString()}`);
       logger.info({ failureId: id, consumer: failure.consumer, eventId: failure.eventId }, 'failure retried: resolved');
       return { id, outcome: 'resolved' as const, newFailureId: null, error: null };

@@ -22,7 +22,7 @@ export type { ConsumeOutcome } from './metrics.js';
 export { publishBatch, startOutboxRelay } from './outbox-relay.js';
 export type { OutboxRelay, OutboxRelayOptions } from './outbox-relay.js';
 export { failureEndpoints } from './failure-endpoints.js';
-export type { FailureEndpointsOptions, RetryableListener } from './failure-endpoints.js';
+export type { FailureEndpointsOptions, RetryableListener, RetryableWork } from './failure-endpoints.js';
 export { planReplay, replayStream } from './replay.js';
 export { createProjectionRebuilder, needsReset, resumePoint } from './projection-rebuild.js';
 export type { ProjectionRebuilder, ProjectionRebuilderOptions } from './projection-rebuild.js';

@@ -93,7 +93,15 @@ export async function startNotification(options: StartNotificationOptions): Prom
     service: SERVICE_NAME,
     sql: database.sql,
     space,
-    listeners: [{ name: spec.name, handle: (event, ctx) => handleBatch([{ event, ctx }]) }],
+    listeners: [
+      { name: spec.name, handle: (event, ctx) => handleBatch([{ event, ctx }]) },
+      // A channel's delivery that failed for good (`notification.email`, `notification.webhook.<id>`): sent again.
+      {
+        name: 'deliveries',
+        matches: (consumer) => consumer.startsWith(`${SERVICE_NAME}.`),
+        retry: async ({ payload }) => worker.retry((JSON.parse(payload) as { deliveryId: string }).deliveryId),
+      },
+    ],
     logger,
   });
   const endpoints = serveEndpoints(nc, space, [...buildEndpoints(deps), ...failureOps], logger);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotificationOps } from '@chom/contracts';
+import { failureOps, NotificationOps } from '@chom/contracts';
 import { processingFailures } from '@chom/db';
 import { deliveries, webhooks } from '../src/db/schema.js';
 import { verifySignature } from '../src/secrets.js';
@@ -137,6 +137,27 @@ describe('delivery channels', () => {
     ]);
     const page = await h.call(NotificationOps.list, { ctx: requestContext(tenant, 'u_down') });
     expect(page.items.map((n) => [n.eventId, n.title])).toEqual([[event.id, 'Your site is ready!']]);
+
+    // The failed e-mail is a failure like any other: retried once the server takes it again, it is sent.
+    const [failure] = await h.database.db
+      .select()
+      .from(processingFailures)
+      .where(and(eq(processingFailures.eventId, event.id), eq(processingFailures.consumer, 'notification.email')));
+    expect(failure?.status).toBe('failed');
+    const ops = failureOps('notification');
+    expect((await h.call(ops.retry, { id: failure?.id as string })).outcome).toBe('failed');
+    smtp.refuse.delete('u_down@example.test');
+    const [again] = await h.database.db
+      .select()
+      .from(processingFailures)
+      .where(and(eq(processingFailures.retryOf, failure?.id as string)));
+    expect(await h.call(ops.retry, { id: again?.id as string })).toMatchObject({ outcome: 'resolved' });
+    expect(smtp.mails.filter((m) => m.to.includes('u_down@example.test'))).toHaveLength(1);
+    expect((await deliveriesOf(event.id)).find((d) => d.channel === 'email')).toMatchObject({
+      status: 'sent',
+      attempts: 5,
+    });
+    await expect(h.call(ops.retry, { id: again?.id as string })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('delivers to a webhook only the event types it asked for', async () => {

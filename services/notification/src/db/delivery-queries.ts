@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './queries.js';
 import { deliveries, type Channel } from './schema.js';
 
@@ -39,17 +39,33 @@ type ClaimRow = {
  * a lease and one more attempt, in one statement; SKIP LOCKED lets replicas take different rows.
  */
 export async function claimDeliveries(db: Db, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  return claim(
+    db,
+    leaseMs,
+    sql`SELECT id FROM deliveries
+      WHERE (status = 'pending' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
+      ORDER BY next_attempt_at, id
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED`,
+  );
+}
+
+/** Takes one delivery that failed for good, for an operator's retry; `undefined` when it is not `failed`. */
+export async function claimFailedDelivery(db: Db, id: string, leaseMs: number): Promise<ClaimedDelivery | undefined> {
+  const [claimed] = await claim(
+    db,
+    leaseMs,
+    sql`SELECT id FROM deliveries WHERE id = ${id} AND status = 'failed' FOR UPDATE SKIP LOCKED`,
+  );
+  return claimed;
+}
+
+async function claim(db: Db, leaseMs: number, which: SQL): Promise<ClaimedDelivery[]> {
   const rows = await db.execute<ClaimRow>(sql`
     UPDATE deliveries d
     SET status = 'sending', attempts = d.attempts + 1, lease_until = now() + ${leaseMs} * interval '1 millisecond',
         updated_at = now()
-    WHERE d.id IN (
-      SELECT id FROM deliveries
-      WHERE (status = 'pending' AND next_attempt_at <= now()) OR (status = 'sending' AND lease_until < now())
-      ORDER BY next_attempt_at, id
-      LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED
-    )
+    WHERE d.id IN (${which})
     RETURNING d.id, d.tenant_id, d.event_id, d.event_type, d.stream_sequence, d.channel, d.target, d.webhook_id,
       d.payload, d.attempts, d.max_attempts, d.attempt_log`);
   return rows.map((r) => ({

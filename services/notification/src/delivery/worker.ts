@@ -1,9 +1,11 @@
+import { AppError } from '@chom/contracts';
 import { backoffFor } from '@chom/messaging';
 import type { FailureStore } from '@chom/db';
 import { Counter, type Logger, type Registry } from '@chom/telemetry';
 import type { DeliverySettings } from '../config.js';
 import {
   claimDeliveries,
+  claimFailedDelivery,
   markAttemptFailed,
   markCancelled,
   markSent,
@@ -28,6 +30,12 @@ export interface DeliveryWorkerOptions {
 export interface DeliveryWorker {
   /** Looks for due deliveries now rather than at the next poll. */
   wake(): void;
+  /**
+   * An operator's retry of a delivery that failed for good: sends it once more, now. Resolves
+   * when it is sent (or cancelled: its webhook was deleted); throws the send's error, the
+   * delivery staying `failed`, or `CONFLICT` when it is not failed.
+   */
+  retry(deliveryId: string): Promise<void>;
   /** Stops claiming; waits for the sends in progress and their bookkeeping. */
   stop(): Promise<void>;
 }
@@ -150,8 +158,24 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     }
   })();
 
+  async function retry(deliveryId: string): Promise<void> {
+    const d = await claimFailedDelivery(db, deliveryId, settings.leaseMs);
+    if (!d) throw new AppError('CONFLICT', `delivery ${deliveryId} is not failed (or is being retried)`);
+    try {
+      const cancelled = await send(d);
+      if (cancelled) await markCancelled(db, d, cancelled, now());
+      else await markSent(db, d, now());
+      outcomes?.inc({ channel: d.channel, outcome: cancelled ? 'cancelled' : 'sent' });
+    } catch (error) {
+      await markAttemptFailed(db, d, error instanceof Error ? error.message : String(error), now(), undefined);
+      outcomes?.inc({ channel: d.channel, outcome: 'failed' });
+      throw error;
+    }
+  }
+
   return {
     wake: () => wakeUp?.(),
+    retry,
     async stop() {
       stopped = true;
       wakeUp?.();
