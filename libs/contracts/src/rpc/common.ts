@@ -22,11 +22,24 @@ export function page<T extends z.ZodType>(item: T) {
 export type Reply<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 
 export function replySchema<T extends z.ZodType>(data: T) {
+  // Built once per response schema: a zod schema costs far more to build (and to compile on
+  // its first parse) than to use, and the callers ask for it on every request.
+  const cached = replies.get(data) as ReplySchema<T> | undefined;
+  if (cached) return cached;
+  const built = buildReplySchema(data);
+  replies.set(data, built);
+  return built;
+}
+
+function buildReplySchema<T extends z.ZodType>(data: T) {
   return z.discriminatedUnion('ok', [
     z.strictObject({ ok: z.literal(true), data }),
     z.strictObject({ ok: z.literal(false), error: ErrorBody }),
   ]);
 }
+
+type ReplySchema<T extends z.ZodType> = ReturnType<typeof buildReplySchema<T>>;
+const replies = new WeakMap<z.ZodType, unknown>();
 
 /** One request/reply operation: its subject tokens and both payloads. */
 export interface Operation<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
