@@ -1,18 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import {
-  createEvent,
-  SiteCreated,
-  SiteDeleted,
-  SiteProvisioned,
-  SiteProvisioningFailed,
-  type AnyEvent,
-} from '@chom/contracts';
+import type { AnyEvent } from '@chom/contracts';
 import type { DbExecutor } from '@chom/db';
 import type { ProjectionRebuilder } from '@chom/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allModelRows } from '../src/db/site-model.js';
 import { sitesRebuilder } from '../src/site-model/projection.js';
 import { startHarness, type Harness } from './harness.js';
+import { lifeOf } from './site-events.js';
 
 // The site read model rebuilt from the stream while the live backup-sites listener goes on,
 // compared with what the events say it must be.
@@ -54,26 +47,6 @@ afterAll(async () => {
   await rebuilder?.stop();
   await h?.close();
 });
-
-const context = (tenantId: string) => ({
-  tenantId,
-  actor: { id: 'u_1', type: 'user' as const },
-  source: 'site',
-  correlationId: randomUUID(),
-});
-
-/** One site's events: created, then (when asked) failed or provisioned, then deleted. */
-function lifeOf(tenantId: string, until: 'created' | 'active' | 'failed' | 'deleted'): AnyEvent[] {
-  const siteId = randomUUID();
-  const domain = `r-${siteId.slice(0, 8)}.example.com`;
-  const c = context(tenantId);
-  const events: AnyEvent[] = [createEvent(SiteCreated, c, { siteId, domain, siteType: 'php' })];
-  if (until === 'failed') events.push(createEvent(SiteProvisioningFailed, c, { siteId, domain, errorMessage: 'x' }));
-  if (until === 'active' || until === 'deleted')
-    events.push(createEvent(SiteProvisioned, c, { siteId, domain, vpsId: 'vps-1', durationSeconds: 1 }));
-  if (until === 'deleted') events.push(createEvent(SiteDeleted, c, { siteId, tenantId, domain }));
-  return events;
-}
 
 /** Publishes one site's events in order, different sites' interleaved. */
 async function publish(lives: AnyEvent[][]): Promise<void> {

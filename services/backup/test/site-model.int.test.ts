@@ -1,17 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createEvent,
-  SiteCreated,
-  SiteDeleted,
-  SiteProvisioned,
-  SiteProvisioningFailed,
-  type AnyEvent,
-} from '@chom/contracts';
+import type { AnyEvent } from '@chom/contracts';
 import { allModelRows, findModelSite } from '../src/db/site-model.js';
 import { trackSite } from '../src/handlers/track-site.js';
 import { compareSiteModels, rebuildSiteModel, replaceLiveModel } from '../src/site-model/rebuild.js';
 import { startHarness, type Harness } from './harness.js';
+import { lifeOf } from './site-events.js';
 
 let h: Harness;
 
@@ -22,29 +15,9 @@ afterAll(async () => {
   await h?.close();
 });
 
-const context = (tenantId: string) => ({
-  tenantId,
-  actor: { id: 'u_1', type: 'user' as const },
-  source: 'site',
-  correlationId: randomUUID(),
-});
-
-/** One site's life up to `until`, as the site service would publish it. */
-function lifeOf(tenantId: string, until: 'created' | 'active' | 'failed' | 'deleted'): AnyEvent[] {
-  const siteId = randomUUID();
-  const domain = `m-${siteId.slice(0, 8)}.example.com`;
-  const c = context(tenantId);
-  const events: AnyEvent[] = [createEvent(SiteCreated, c, { siteId, domain, siteType: 'laravel' })];
-  if (until === 'failed') events.push(createEvent(SiteProvisioningFailed, c, { siteId, domain, errorMessage: 'x' }));
-  if (until === 'active' || until === 'deleted')
-    events.push(createEvent(SiteProvisioned, c, { siteId, domain, vpsId: 'vps-1', durationSeconds: 1 }));
-  if (until === 'deleted') events.push(createEvent(SiteDeleted, c, { siteId, tenantId, domain }));
-  return events;
-}
-
 describe('backup-sites read model', () => {
   it('follows site events, ignores repeats and older deliveries, and keeps deletion final', async () => {
-    const [created, provisioned, deleted] = lifeOf('t_model', 'deleted') as [AnyEvent, AnyEvent, AnyEvent];
+    const [created, provisioned, deleted] = lifeOf('t_model', 'deleted', 'laravel') as [AnyEvent, AnyEvent, AnyEvent];
     const siteId = (created.data as { siteId: string }).siteId;
     expect(await trackSite(created, 10, h.deps)).toMatchObject({ outcome: 'applied', status: 'provisioning' });
     expect(await trackSite(created, 10, h.deps)).toEqual({ outcome: 'ignored' });
