@@ -13,12 +13,7 @@ import { processedEvents } from './schema.js';
  * ```
  */
 export async function markProcessed(tx: DbExecutor, consumer: string, eventId: string): Promise<boolean> {
-  const inserted = await tx
-    .insert(processedEvents)
-    .values({ consumer, eventId })
-    .onConflictDoNothing()
-    .returning({ eventId: processedEvents.eventId });
-  return inserted.length > 0;
+  return (await markProcessedMany(tx, consumer, [eventId])).has(eventId);
 }
 
 /**
