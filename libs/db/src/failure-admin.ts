@@ -70,7 +70,7 @@ export async function queryFailures(
   page: { limit: number; offset: number },
 ): Promise<{ items: FailureDetail[]; total: number }> {
   const rows = await sql`select ${columns(sql)} from processing_failures ${where(sql, q)}
-    order by created_at desc, id desc limit ${page.limit} offset ${page.offset}`;
+    order by created_at desc, processing_failures.id desc limit ${page.limit} offset ${page.offset}`;
   return { items: rows.map(toDetail), total: await countFailuresBy(sql, q) };
 }
 
@@ -82,7 +82,7 @@ export async function countFailuresBy(sql: Sql, q: FailureQuery): Promise<number
 /** Ids of failures matching `q`, oldest first (the order a bulk retry replays them in). */
 export async function failureIds(sql: Sql, q: FailureQuery, limit: number): Promise<string[]> {
   const rows = await sql<{ id: string }[]>`select id::text as id from processing_failures ${where(sql, q)}
-    order by created_at, id limit ${limit}`;
+    order by created_at, processing_failures.id limit ${limit}`;
   return rows.map((r) => r.id);
 }
 

@@ -148,7 +148,7 @@ export async function listFailures(
       ${sql.unsafe(iso('created_at'))} as created_at, ${sql.unsafe(iso('updated_at'))} as updated_at,
       ${sql.unsafe(iso('resolved_at'))} as resolved_at
     from processing_failures ${where(sql, filter)}
-    order by created_at desc, id desc limit ${filter.limit} offset ${filter.offset ?? 0}`;
+    order by processing_failures.created_at desc, processing_failures.id desc limit ${filter.limit} offset ${filter.offset ?? 0}`;
   return rows.map(toFailure);
 }
 

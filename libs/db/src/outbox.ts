@@ -150,10 +150,10 @@ export async function withOutboxBatch(
           select id::text as id, event_id::text as event_id, subject, event, headers, attempts, created_at
           from outbox
           where sent_at is null and (select pg_try_advisory_xact_lock(${OUTBOX_LOCK_KEY}::bigint))
-          order by id limit ${limit} for update skip locked`
+          order by outbox.id limit ${limit} for update skip locked`
         : await tx<ClaimedRow[]>`
           select id::text as id, event_id::text as event_id, subject, event, headers, attempts, created_at
-          from outbox where sent_at is null order by id limit ${limit} for update skip locked`;
+          from outbox where sent_at is null order by outbox.id limit ${limit} for update skip locked`;
     if (rows.length === 0) return 0;
     const batch = rows.map((r): OutboxRow => ({
       id: r.id,

@@ -39,7 +39,7 @@ async function clearOutbox(): Promise<void> {
 async function pendingIds(): Promise<string[]> {
   const rows = await database.sql<
     { id: string }[]
-  >`select id::text as id from outbox where sent_at is null order by id`;
+  >`select id::text as id from outbox where sent_at is null order by outbox.id`;
   return rows.map((r) => r.id);
 }
 
@@ -69,7 +69,7 @@ describe('enqueueEvents', () => {
       });
       await expect.poll(() => notified.length).toBeGreaterThan(0);
       const rows = await database.sql<{ event_id: string; subject: string; event: unknown; headers: unknown }[]>`
-        select event_id::text, subject, event, headers from outbox order by id`;
+        select event_id::text, subject, event, headers from outbox order by outbox.id`;
       expect(rows).toEqual([
         {
           event_id: events[0]!.id,
@@ -112,6 +112,17 @@ describe('withOutboxBatch', () => {
     expect(seen[0]).toMatchObject({ attempts: 0, headers: {}, subject: 'events.t_test.site.created' });
     expect(await pendingIds()).toEqual(ids.slice(2));
     expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toBe(1);
+  });
+
+  it('claims in numeric id order across a power of ten (ids 1..12: 9 before 10)', async () => {
+    await database.sql`truncate outbox restart identity`;
+    await enqueueEvents(database.db, space, Array.from({ length: 12 }, () => sampleEvent()));
+    let seen: string[] = [];
+    await withOutboxBatch(database.sql, 12, async (rows) => {
+      seen = rows.map((r) => r.id);
+      return { sent: [], failed: [] };
+    });
+    expect(seen).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
   });
 
   it('never hands the same row to two concurrent unordered batches', async () => {
@@ -172,7 +183,7 @@ describe('withOutboxBatch', () => {
     }));
     await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [{ id: second!, error: 'still down' }] }));
     const rows =
-      await database.sql`select id::text as id, attempts, last_error, sent_at is null as pending from outbox order by id`;
+      await database.sql`select id::text as id, attempts, last_error, sent_at is null as pending from outbox order by outbox.id`;
     expect(rows).toEqual([
       { id: first, attempts: 0, last_error: null, pending: false },
       { id: second, attempts: 2, last_error: 'still down', pending: true },
@@ -209,7 +220,7 @@ describe('pruneOutbox and outboxBacklog', () => {
     await database.sql`update outbox set sent_at = now() - interval '1 minute' where id = ${recent!}::bigint`;
     await database.sql`update outbox set created_at = now() - interval '3 hours' where id = ${pending!}::bigint`;
     expect(await pruneOutbox(database.sql, 60 * 60 * 1000)).toBe(1);
-    const left = await database.sql<{ id: string }[]>`select id::text as id from outbox order by id`;
+    const left = await database.sql<{ id: string }[]>`select id::text as id from outbox order by outbox.id`;
     expect(left.map((r) => r.id)).toEqual([recent, pending]);
     const backlog = await outboxBacklog(database.sql);
     expect(backlog.pending).toBe(1);
@@ -236,7 +247,7 @@ describe('changeWithEvents', () => {
     expect(await changeWithEvents(database.db, space, mark(id), events)).toBe(1);
     expect(await changeWithEvents(database.db, space, mark(id), [sampleEvent()])).toBe(0);
     unsubscribe();
-    const rows = await database.sql<{ event_id: string }[]>`select event_id::text from outbox order by id`;
+    const rows = await database.sql<{ event_id: string }[]>`select event_id::text from outbox order by outbox.id`;
     expect(rows.map((r) => r.event_id)).toEqual(events.map((e) => e.id));
     expect(woken).toBe(1);
   });

@@ -104,7 +104,7 @@ describe('startOutboxRelay', () => {
     const rows = await h.database.sql<
       { id: string; eventId: string; subject: string; event: unknown; headers: Record<string, string> }[]
     >`
-      select id::text as id, event_id::text as "eventId", subject, event, headers from outbox where sent_at is null order by id`;
+      select id::text as id, event_id::text as "eventId", subject, event, headers from outbox where sent_at is null order by outbox.id`;
     const published = await publishBatch(
       h.js,
       rows.map((r) => ({ ...r, attempts: 0 })),
