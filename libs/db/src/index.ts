@@ -22,7 +22,7 @@ export {
   withOutboxBatch,
 } from './outbox.js';
 export { onOutboxCommitted } from './outbox-signal.js';
-export type { OutboxBatchOptions, OutboxRow, PublishResult } from './outbox.js';
+export type { OutboxBatchOptions, OutboxBatchResult, OutboxRow, PublishResult } from './outbox.js';
 export { markProcessed, markProcessedMany } from './processed.js';
 export {
   checkpointRebuild,

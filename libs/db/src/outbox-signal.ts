@@ -15,7 +15,7 @@ const notifying = new WeakMap<postgres.Sql, { inFlight: boolean; again: boolean 
 
 /**
  * Runs `transaction` (a `db.transaction` of `sql`'s pool) and, once it has committed outbox
- * rows, wakes this process's relay at once and sends one coalesced `NOTIFY` for the others.
+ * rows, wakes this process's relay at once (see {@link signalOutbox}).
  * A `NOTIFY` inside each writing transaction would serialise every such commit in the
  * cluster on Postgres's notify-queue lock, held through the WAL flush.
  */
@@ -48,10 +48,17 @@ export function onOutboxCommitted(sql: postgres.Sql, wake: () => void): () => vo
   return () => set.delete(wake);
 }
 
-/** Wakes this process's relay and sends one coalesced `NOTIFY` for the others: outbox rows were committed on `sql`'s pool. */
+/**
+ * Outbox rows were committed on `sql`'s pool: wakes this process's relay or, when the process
+ * has none, sends one coalesced `NOTIFY` for the relays of other processes. A relay publishes
+ * its own process's rows (waiting its turn while another relay holds the ordering lock), so a
+ * `NOTIFY` would only wake every relay for rows already in hand: each one a transaction with a
+ * WAL flush (notifications take a transaction id), and one more claim per relay.
+ */
 export function signalOutbox(sql: postgres.Sql): void {
-  subscribers.get(sql)?.forEach((wake) => wake());
-  notifyOthers(sql);
+  const local = subscribers.get(sql);
+  if (local && local.size > 0) local.forEach((wake) => wake());
+  else notifyOthers(sql);
 }
 
 function notifyOthers(sql: postgres.Sql): void {

@@ -103,7 +103,7 @@ export async function changeWithEvents(
 }
 
 interface ClaimedRow {
-  id: string;
+  id: string | null;
   event_id: string;
   subject: string;
   event: unknown;
@@ -118,11 +118,19 @@ export const OUTBOX_LOCK_KEY = '7236041185100115';
 export interface OutboxBatchOptions {
   /**
    * Default true: only one relay per database publishes at a time (a transaction advisory
-   * lock; the others return 0 at once), so rows leave in id order even during a backlog.
-   * false: replicas publish disjoint batches concurrently, which can put a later event of an
-   * aggregate on the stream before an earlier one claimed by another replica.
+   * lock; the others claim nothing and learn that the lock was held), so rows leave in id
+   * order even during a backlog. false: replicas publish disjoint batches concurrently, which
+   * can put a later event of an aggregate on the stream before an earlier one claimed by
+   * another replica.
    */
   ordered?: boolean;
+}
+
+export interface OutboxBatchResult {
+  /** Rows claimed and handed to `publish`. */
+  claimed: number;
+  /** Ordered only: another relay held the lock, so nothing was claimed whatever was pending. */
+  heldElsewhere: boolean;
 }
 
 /**
@@ -132,31 +140,41 @@ export interface OutboxBatchOptions {
  * To keep order, `publish` should stop at the first failure. When `publish` throws, every
  * claimed row is bumped with its message and the error is rethrown after the commit.
  * Rows stay locked while `publish` runs, so it should bound its own time.
- * Returns the number of rows claimed: 0 when nothing is pending or another relay is publishing.
+ * Claims nothing when nothing is pending or when another relay is publishing (`heldElsewhere`).
  */
 export async function withOutboxBatch(
   sql: postgres.Sql,
   limit: number,
   publish: (rows: OutboxRow[]) => Promise<PublishResult>,
   options: OutboxBatchOptions = {},
-): Promise<number> {
+): Promise<OutboxBatchResult> {
   let thrown: { error: unknown } | undefined;
-  const claimed = await sql.begin(async (tx) => {
-    // Ordered: the advisory lock is an InitPlan, taken once before the scan; when another
-    // relay holds it, the query returns no rows. One round trip either way.
+  const result = await sql.begin(async (tx): Promise<OutboxBatchResult> => {
+    // Ordered: the advisory lock is taken once, before the scan, in the same statement; when
+    // another relay holds it, the statement returns one row with a null id instead of rows.
+    // Order by `outbox.id`: a bare `id` would be the text alias (`'10' < '9'`) and, unable to
+    // use the pending index, would read the whole table.
     const rows =
       (options.ordered ?? true)
         ? await tx<ClaimedRow[]>`
-          select id::text as id, event_id::text as event_id, subject, event, headers, attempts, created_at
-          from outbox
-          where sent_at is null and (select pg_try_advisory_xact_lock(${OUTBOX_LOCK_KEY}::bigint))
-          order by outbox.id limit ${limit} for update skip locked`
+          with lock as materialized (select pg_try_advisory_xact_lock(${OUTBOX_LOCK_KEY}::bigint) as held),
+          claimed as (
+            select outbox.id, event_id::text as event_id, subject, event, headers, attempts, created_at
+            from outbox
+            where sent_at is null and (select held from lock)
+            order by outbox.id limit ${limit} for update skip locked
+          )
+          select id::text as id, event_id, subject, event, headers, attempts, created_at, id as seq from claimed
+          union all
+          select null, null, null, null, null, null, null, null from lock where not held
+          order by seq`
         : await tx<ClaimedRow[]>`
           select id::text as id, event_id::text as event_id, subject, event, headers, attempts, created_at
           from outbox where sent_at is null order by outbox.id limit ${limit} for update skip locked`;
-    if (rows.length === 0) return 0;
+    if (rows.length === 1 && rows[0]?.id === null) return { claimed: 0, heldElsewhere: true };
+    if (rows.length === 0) return { claimed: 0, heldElsewhere: false };
     const batch = rows.map((r): OutboxRow => ({
-      id: r.id,
+      id: r.id as string,
       eventId: r.event_id,
       subject: r.subject,
       event: r.event,
@@ -164,18 +182,18 @@ export async function withOutboxBatch(
       attempts: r.attempts,
       createdAt: new Date(r.created_at),
     }));
-    let result: PublishResult;
+    let outcome: PublishResult;
     try {
-      result = await publish(batch);
+      outcome = await publish(batch);
     } catch (error) {
       thrown = { error };
-      result = { sent: [], failed: batch.map((r) => ({ id: r.id, error: errorText(error) })) };
+      outcome = { sent: [], failed: batch.map((r) => ({ id: r.id, error: errorText(error) })) };
     }
-    await markBatch(tx, result);
-    return rows.length;
+    await markBatch(tx, outcome);
+    return { claimed: rows.length, heldElsewhere: false };
   });
   if (thrown) throw thrown.error;
-  return claimed;
+  return result;
 }
 
 async function markBatch(tx: postgres.TransactionSql, result: PublishResult): Promise<void> {

@@ -107,11 +107,14 @@ describe('withOutboxBatch', () => {
       seen = rows;
       return { sent: rows.map((r) => r.id), failed: [] };
     });
-    expect(claimed).toBe(2);
+    expect(claimed).toEqual({ claimed: 2, heldElsewhere: false });
     expect(seen.map((r) => r.id)).toEqual(ids.slice(0, 2));
     expect(seen[0]).toMatchObject({ attempts: 0, headers: {}, subject: 'events.t_test.site.created' });
     expect(await pendingIds()).toEqual(ids.slice(2));
-    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toBe(1);
+    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toEqual({
+      claimed: 1,
+      heldElsewhere: false,
+    });
   });
 
   it('claims in numeric id order across a power of ten (ids 1..12: 9 before 10)', async () => {
@@ -146,13 +149,13 @@ describe('withOutboxBatch', () => {
       withOutboxBatch(database.sql, 10, publish, { ordered: false }),
       withOutboxBatch(database.sql, 10, publish, { ordered: false }),
     ]);
-    expect(counts).toEqual([10, 10]);
+    expect(counts.map((c) => c.claimed)).toEqual([10, 10]);
     const [a = [], b = []] = claims;
     expect(a.filter((id) => b.includes(id))).toEqual([]);
     expect(await pendingIds()).toEqual([]);
   });
 
-  it('lets one ordered batch publish at a time: a concurrent one claims nothing', async () => {
+  it('lets one ordered batch publish at a time: a concurrent one claims nothing and learns why', async () => {
     await clearOutbox();
     await enqueueEvents(database.db, space, [sampleEvent(), sampleEvent(), sampleEvent()]);
     let inside!: () => void;
@@ -165,12 +168,15 @@ describe('withOutboxBatch', () => {
       return { sent: rows.map((r) => r.id), failed: [] };
     });
     await entered;
-    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toBe(0);
+    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toEqual({
+      claimed: 0,
+      heldElsewhere: true,
+    });
     finish();
-    expect(await first).toBe(2);
-    expect(await withOutboxBatch(database.sql, 10, async (rows) => ({ sent: rows.map((r) => r.id), failed: [] }))).toBe(
-      1,
-    );
+    expect(await first).toEqual({ claimed: 2, heldElsewhere: false });
+    expect(
+      await withOutboxBatch(database.sql, 10, async (rows) => ({ sent: rows.map((r) => r.id), failed: [] })),
+    ).toEqual({ claimed: 1, heldElsewhere: false });
   });
 
   it('bumps attempts and last_error on failed rows and leaves them pending', async () => {
@@ -205,9 +211,12 @@ describe('withOutboxBatch', () => {
     ]);
   });
 
-  it('returns 0 when nothing is pending', async () => {
+  it('claims nothing when nothing is pending', async () => {
     await clearOutbox();
-    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toBe(0);
+    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toEqual({
+      claimed: 0,
+      heldElsewhere: false,
+    });
   });
 });
 

@@ -31,6 +31,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Polling fallback when no notification arrives (default 1 s). */
   pollIntervalMs?: number;
+  /** Next try while another relay holds the ordering lock (default 20 ms): this process's rows may be waiting. */
+  heldRetryMs?: number;
   /** How long sent rows are kept before pruning (default 24 h). */
   retainSentMs?: number;
   /** How often sent rows are pruned (default 1 min). */
@@ -51,9 +53,10 @@ export interface OutboxRelay {
 const encoder = new TextEncoder();
 
 /**
- * Publishes committed outbox rows to JetStream, oldest first, and marks them sent. Woken by
- * `NOTIFY chom_outbox` (sent at commit by `enqueueEvents`), with polling as the fallback;
- * keeps going while batches come back full. Each event is published with `Nats-Msg-Id` =
+ * Publishes committed outbox rows to JetStream, oldest first, and marks them sent. Woken at
+ * once by this process's own commits, by `NOTIFY chom_outbox` from processes without a relay,
+ * and by polling as the fallback; keeps going while batches come back full, and tries again
+ * shortly while another relay holds the ordering lock. Each event is published with `Nats-Msg-Id` =
  * its id, so a row published again (a crash between publish and marking, a second relay)
  * is dropped by the stream as a duplicate. A failed batch is retried with backoff; its rows
  * stay pending.
@@ -63,6 +66,7 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
   const log = logger.child({ component: 'outbox-relay' });
   const batchSize = options.batchSize ?? 100;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const heldRetryMs = options.heldRetryMs ?? 20;
   const retainSentMs = options.retainSentMs ?? 24 * 3_600_000;
   const pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
   const [firstBackoff, maxBackoff] = options.retryBackoffMs ?? [100, 10_000];
@@ -110,6 +114,12 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
           }
         } while (outcome.claimed === batchSize && !stopping);
         failures = 0;
+        if (outcome.heldElsewhere) {
+          // Another relay is publishing; it will not necessarily take the rows this process
+          // committed after its claim, and nobody notifies it of them: try again soon.
+          await rest(heldRetryMs);
+          continue;
+        }
         if (Date.now() - lastPrune >= pruneIntervalMs) {
           lastPrune = Date.now();
           const pruned = await pruneOutbox(sql, retainSentMs);
@@ -142,6 +152,7 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
 
 interface BatchOutcome {
   claimed: number;
+  heldElsewhere: boolean;
   sent: number;
   failed: number;
   firstError?: string;
@@ -154,7 +165,7 @@ async function runBatch(
   ordered: boolean,
 ): Promise<BatchOutcome> {
   let result: PublishResult = { sent: [], failed: [] };
-  const claimed = await withOutboxBatch(
+  const { claimed, heldElsewhere } = await withOutboxBatch(
     sql,
     batchSize,
     async (rows) => {
@@ -163,7 +174,7 @@ async function runBatch(
     },
     { ordered },
   );
-  return { claimed, sent: result.sent.length, failed: result.failed.length, firstError: result.failed[0]?.error };
+  return { claimed, heldElsewhere, sent: result.sent.length, failed: result.failed.length, firstError: result.failed[0]?.error };
 }
 
 /** Counts the row's event by type and observes its dispatch duration, at its publish ack. */

@@ -1,7 +1,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { eventSubject, type SubjectSpace } from '@chom/contracts';
 import { sampleEvent } from '@chom/contracts/testing';
-import { enqueueEvents } from '@chom/db';
+import { createDatabase, enqueueEvents, OUTBOX_LOCK_KEY } from '@chom/db';
 import { createMetricsRegistry } from '@chom/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishBatch, startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../src/index.js';
@@ -59,7 +59,7 @@ async function pendingRows(): Promise<number> {
 }
 
 describe('startOutboxRelay', () => {
-  it('publishes committed rows once, woken by NOTIFY, with the event id as Nats-Msg-Id and the row headers', async () => {
+  it('publishes committed rows once, woken by the commit, with the event id as Nats-Msg-Id and the row headers', async () => {
     const t = tenant();
     const registry = createMetricsRegistry('test', { defaultMetrics: false });
     await relay({ pollIntervalMs: 60_000, registry });
@@ -87,6 +87,39 @@ describe('startOutboxRelay', () => {
     expect(await registry.getSingleMetricAsString('chom_event_dispatch_duration_seconds')).toMatch(/_count[^\n]* 60$/m);
     expect(await registry.getSingleMetricAsString('chom_outbox_oldest_age_seconds')).toMatch(/ 0$/m);
     await stopAll();
+  });
+
+  it('is woken by the NOTIFY of a process without a relay', async () => {
+    const t = tenant();
+    await relay({ pollIntervalMs: 60_000 });
+    const other = createDatabase({ url: h.databaseUrl, applicationName: 'messaging-relay-other', max: 1 });
+    try {
+      await other.db.transaction((tx) => enqueueEvents(tx, h.space, [sampleEvent({ tenantId: t })]));
+      await expect.poll(() => inStream(t), { timeout: 5_000 }).toBe(1);
+    } finally {
+      await other.close();
+      await stopAll();
+    }
+  });
+
+  it('publishes its own rows once another relay lets go of the ordering lock, with no NOTIFY', async () => {
+    const t = tenant();
+    await relay({ pollIntervalMs: 60_000, heldRetryMs: 20 });
+    // Another relay in the middle of a batch: it holds the ordering lock and will not take rows
+    // committed after its claim.
+    const holder = await h.database.sql.reserve();
+    try {
+      await holder`begin`;
+      await holder`select pg_advisory_xact_lock(${OUTBOX_LOCK_KEY}::bigint)`;
+      await commitEvents(t, 3);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await inStream(t)).toBe(0);
+      await holder`commit`;
+      await expect.poll(() => inStream(t), { timeout: 2_000 }).toBe(3);
+    } finally {
+      holder.release();
+      await stopAll();
+    }
   });
 
   it.each([true, false])('publishes each event once with two relays running at once (ordered: %s)', async (ordered) => {

@@ -16,6 +16,8 @@ export interface Harness {
   jsm: JetStreamManager;
   space: SubjectSpace;
   database: Database;
+  /** The test database's URL, for a second pool (another process's view). */
+  databaseUrl: string;
   logger: ReturnType<typeof captureLogger>['logger'];
   lines: Record<string, unknown>[];
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export async function openHarness(prefix: string): Promise<Harness> {
     jsm,
     space,
     database,
+    databaseUrl: testDb.url,
     logger,
     lines,
     async close() {
