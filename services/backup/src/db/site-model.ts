@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbExecutor } from '@chom/db';
 import { sites, type SiteModelTable } from './schema.js';
 
@@ -113,43 +113,36 @@ export async function applySiteFacts(
     const changes = await planSiteChanges(db, pending, table);
     const known = changes.filter((c) => c.before);
     const fresh = changes.filter((c) => !c.before);
-    if (known.length > 0) {
-      // Every one of these rows exists and is locked by this transaction: the upsert updates.
-      const excluded = (column: string) => sql.raw(`excluded.${column}`);
-      await db
-        .insert(table)
-        .values(known.map((c) => c.after))
-        .onConflictDoUpdate({
-          target: table.siteId,
-          set: {
-            tenantId: excluded('tenant_id'),
-            domain: excluded('domain'),
-            siteType: excluded('site_type'),
-            status: excluded('status'),
-            createdAt: excluded('created_at'),
-            updatedAt: excluded('updated_at'),
-            deletedAt: excluded('deleted_at'),
-            lastSequence: excluded('last_sequence'),
-          },
-        });
-    }
-    const inserted =
-      fresh.length === 0
-        ? new Set<string>()
-        : new Set(
-            (
-              await db
-                .insert(table)
-                .values(fresh.map((c) => c.after))
-                .onConflictDoNothing()
-                .returning({ siteId: table.siteId })
-            ).map((r) => r.siteId),
-          );
+    await updateSiteRows(db, table, known);
+    const inserted = await insertSiteRows(db, table, fresh);
     applied.push(...known, ...fresh.filter((c) => inserted.has(c.after.siteId)));
     const lost = new Set(fresh.filter((c) => !inserted.has(c.after.siteId)).map((c) => c.after.siteId));
     pending = pending.filter((e) => lost.has(e.fact.siteId));
   }
   return applied;
+}
+
+/** Writes the rows of sites this transaction has locked: every one exists, so the upsert updates. */
+async function updateSiteRows(db: DbExecutor, table: SiteModelTable, changes: readonly SiteChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  await db.execute(sql`insert into ${table} ${SITE_COLUMNS}
+    select ${SITE_COLUMNS_LIST} from ${siteRecords(changes)} order by v.site_id
+    on conflict (site_id) do update set tenant_id = excluded.tenant_id, domain = excluded.domain,
+      site_type = excluded.site_type, status = excluded.status, created_at = excluded.created_at,
+      updated_at = excluded.updated_at, deleted_at = excluded.deleted_at, last_sequence = excluded.last_sequence`);
+}
+
+/** Inserts the rows of sites seen for the first time; returns the ids no concurrent transaction inserted first. */
+async function insertSiteRows(
+  db: DbExecutor,
+  table: SiteModelTable,
+  changes: readonly SiteChange[],
+): Promise<Set<string>> {
+  if (changes.length === 0) return new Set();
+  const rows = await db.execute<{ site_id: string }>(sql`insert into ${table} ${SITE_COLUMNS}
+    select ${SITE_COLUMNS_LIST} from ${siteRecords(changes)} order by v.site_id
+    on conflict do nothing returning site_id`);
+  return new Set(rows.map((r) => r.site_id));
 }
 
 /** Locks the events' rows (site id order) and runs the events over them: the new row of each site that moves. */
@@ -158,13 +151,12 @@ async function planSiteChanges(
   facts: readonly SiteFactEnvelope[],
   table: SiteModelTable,
 ): Promise<SiteChange[]> {
-  const ids = [...new Set(facts.map((e) => e.fact.siteId))].sort();
-  const locked = await db
-    .select()
-    .from(table)
-    .where(inArray(table.siteId, ids))
-    .orderBy(asc(table.siteId))
-    .for('update');
+  const ids = JSON.stringify([...new Set(facts.map((e) => e.fact.siteId))]);
+  const locked = (
+    await db.execute<SiteRecord>(sql`select ${SITE_COLUMNS_LIST} from ${table}
+      where site_id in (select value::uuid from json_array_elements_text(${ids}::json))
+      order by site_id for update`)
+  ).map(fromSiteRecord);
   const current = new Map(locked.map((row) => [row.siteId, row]));
   const changes = new Map<string, SiteChange>();
   for (const e of facts) {
@@ -174,6 +166,59 @@ async function planSiteChanges(
     current.set(e.fact.siteId, after);
   }
   return [...changes.values()];
+}
+
+// The per-batch statements pass their rows as one JSON parameter, expanded in SQL: the same
+// statement text for every batch size (one prepared statement) and no per-row query building.
+const SITE_COLUMNS_LIST = sql.raw(
+  'site_id, tenant_id, domain, site_type, status, created_at, updated_at, deleted_at, last_sequence',
+);
+const SITE_COLUMNS = sql`(${SITE_COLUMNS_LIST})`;
+
+/** A read model row as the driver returns it through `execute`: timestamps as text, the bigint as text. */
+type SiteRecord = {
+  site_id: string;
+  tenant_id: string;
+  domain: string;
+  site_type: string | null;
+  status: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+  last_sequence: string;
+};
+
+function fromSiteRecord(r: SiteRecord): SiteModelRow {
+  return {
+    siteId: r.site_id,
+    tenantId: r.tenant_id,
+    domain: r.domain,
+    siteType: r.site_type,
+    status: r.status,
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
+    deletedAt: r.deleted_at === null ? null : new Date(r.deleted_at),
+    lastSequence: Number(r.last_sequence),
+  };
+}
+
+/** The changes' new rows as a `json_to_recordset` source aliased `v`, its columns in {@link SITE_COLUMNS} order. */
+function siteRecords(changes: readonly SiteChange[]) {
+  const rows = JSON.stringify(
+    changes.map(({ after: r }) => ({
+      site_id: r.siteId,
+      tenant_id: r.tenantId,
+      domain: r.domain,
+      site_type: r.siteType,
+      status: r.status,
+      created_at: r.createdAt,
+      updated_at: r.updatedAt,
+      deleted_at: r.deletedAt,
+      last_sequence: r.lastSequence,
+    })),
+  );
+  return sql`json_to_recordset(${rows}::json) as v(site_id uuid, tenant_id text, domain text, site_type text,
+    status text, created_at timestamptz, updated_at timestamptz, deleted_at timestamptz, last_sequence bigint)`;
 }
 
 /** The tenant's view of a site; another tenant's site is not found. */

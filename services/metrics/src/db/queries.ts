@@ -1,38 +1,41 @@
 import type { DbExecutor } from '@chom/db';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { metricSites, tenantSites, tenantStats, type SiteState, type TenantStatsRow } from './schema.js';
+import { tenantStats, type SiteState, type TenantStatsRow } from './schema.js';
 
 /** The drizzle handle over this service's database (no relational schema attached). */
 export type MetricsDb = PostgresJsDatabase<Record<string, never>>;
 
+// The statements run per batch pass the batch as one JSON parameter, expanded in SQL: the same
+// statement text for every batch size (one prepared statement) and no per-row query building.
+// A JS array in a drizzle `sql` template would become a list of parameters, one text per size.
+
 /** Remembers sites' types (site id -> type); the first `site.created` of a site wins. */
 export async function rememberSiteTypes(tx: DbExecutor, types: ReadonlyMap<string, string>): Promise<void> {
   if (types.size === 0) return;
-  const rows = [...types].map(([siteId, siteType]) => ({ siteId, siteType }));
-  await tx.insert(metricSites).values(rows).onConflictDoNothing();
+  const rows = JSON.stringify([...types].map(([siteId, siteType]) => ({ site_id: siteId, site_type: siteType })));
+  await tx.execute(sql`insert into metric_sites (site_id, site_type)
+    select v.site_id, v.site_type from json_to_recordset(${rows}::json) as v(site_id uuid, site_type text)
+    order by v.site_id on conflict do nothing`);
 }
 
 /** The known types of these sites (site id -> type). */
 export async function findSiteTypes(tx: DbExecutor, siteIds: readonly string[]): Promise<Map<string, string>> {
   if (siteIds.length === 0) return new Map();
-  const rows = await tx
-    .select()
-    .from(metricSites)
-    .where(inArray(metricSites.siteId, [...new Set(siteIds)]));
-  return new Map(rows.map((r) => [r.siteId, r.siteType]));
+  const ids = JSON.stringify([...new Set(siteIds)]);
+  const rows = await tx.execute<{ site_id: string; site_type: string }>(sql`select site_id, site_type from metric_sites
+    where site_id in (select value::uuid from json_array_elements_text(${ids}::json))`);
+  return new Map(rows.map((r) => [r.site_id, r.site_type]));
 }
 
 /** The known states of these sites, locked in site id order (so concurrent batches cannot deadlock). */
 export async function lockSiteStates(tx: DbExecutor, siteIds: readonly string[]): Promise<Map<string, SiteState>> {
   if (siteIds.length === 0) return new Map();
-  const rows = await tx
-    .select({ siteId: tenantSites.siteId, state: tenantSites.state })
-    .from(tenantSites)
-    .where(inArray(tenantSites.siteId, [...siteIds]))
-    .orderBy(tenantSites.siteId)
-    .for('update');
-  return new Map(rows.map((r) => [r.siteId, r.state]));
+  const ids = JSON.stringify(siteIds);
+  const rows = await tx.execute<{ site_id: string; state: SiteState }>(sql`select site_id, state from tenant_sites
+    where site_id in (select value::uuid from json_array_elements_text(${ids}::json))
+    order by site_id for update`);
+  return new Map(rows.map((r) => [r.site_id, r.state]));
 }
 
 export interface SiteStateRow {
@@ -41,13 +44,15 @@ export interface SiteStateRow {
   state: SiteState;
 }
 
-/** Saves several sites' states in one statement (one row per site). */
+/** Saves several sites' states in one statement (one row per site), in site id order like the locks. */
 export async function saveSiteStates(tx: DbExecutor, rows: readonly SiteStateRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx
-    .insert(tenantSites)
-    .values([...rows])
-    .onConflictDoUpdate({ target: tenantSites.siteId, set: { state: sql`excluded.state`, updatedAt: sql`now()` } });
+  const values = JSON.stringify(rows.map((r) => ({ site_id: r.siteId, tenant_id: r.tenantId, state: r.state })));
+  await tx.execute(sql`insert into tenant_sites (site_id, tenant_id, state)
+    select v.site_id, v.tenant_id, v.state
+    from json_to_recordset(${values}::json) as v(site_id uuid, tenant_id text, state text)
+    order by v.site_id
+    on conflict (site_id) do update set state = excluded.state, updated_at = now()`);
 }
 
 /** Changes to add to a tenant's counters; `lastBackupAt` moves forward only. */
@@ -71,7 +76,6 @@ export interface StatsDelta {
  */
 export async function lockTenantStats(tx: DbExecutor, tenantIds: readonly string[]): Promise<void> {
   if (tenantIds.length === 0) return;
-  // One JSON parameter per statement: drizzle turns JS arrays into lists, not Postgres arrays.
   const ids = JSON.stringify([...new Set(tenantIds)].sort());
   await tx.execute(sql`insert into tenant_stats (tenant_id)
     select value from json_array_elements_text(${ids}::json) order by value on conflict do nothing`);
