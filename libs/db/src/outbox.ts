@@ -5,7 +5,7 @@ import { traceHeaders } from '@chom/telemetry';
 import type { DbExecutor } from './executor.js';
 import { withStatementSpan } from './database.js';
 import { deferOutboxSignal, OUTBOX_CHANNEL, signalOutbox } from './outbox-signal.js';
-import { outbox } from './schema.js';
+import type { outbox } from './schema.js';
 
 export { OUTBOX_CHANNEL } from './outbox-signal.js';
 
@@ -53,11 +53,32 @@ export async function enqueueEvents(
   headers: Record<string, string> = traceHeaders(),
 ): Promise<void> {
   if (events.length === 0) return;
-  const insert = tx.insert(outbox).values(toOutboxValues(space, events, headers));
+  const insert = drizzleSql`insert into outbox (event_id, subject, event, headers)
+    select v.event_id, v.subject, v.event, v.headers from ${outboxRecords(space, events, headers)}`;
   // A transaction of `createDatabase`'s pool signals the relays after its commit.
-  if (deferOutboxSignal(tx)) return void (await insert);
+  if (deferOutboxSignal(tx)) return void (await tx.execute(insert));
   // One round trip: the insert runs as a data-modifying CTE of the notifying statement.
-  await tx.execute(drizzleSql`with inserted as (${insert.getSQL()}) select pg_notify(${OUTBOX_CHANNEL}, '')`);
+  await tx.execute(drizzleSql`with inserted as (${insert}) select pg_notify(${OUTBOX_CHANNEL}, '')`);
+}
+
+/**
+ * The events as outbox records, in order, from one JSON parameter: the statement text is the
+ * same for any number of events (one prepared statement) and nothing is built per row.
+ */
+function outboxRecords(
+  space: Pick<SubjectSpace, 'events'>,
+  events: readonly AnyEvent[],
+  headers: Record<string, string>,
+): SQL {
+  const rows = JSON.stringify(
+    toOutboxValues(space, events, headers).map((v) => ({
+      event_id: v.eventId,
+      subject: v.subject,
+      event: v.event,
+      headers: v.headers,
+    })),
+  );
+  return drizzleSql`json_to_recordset(${rows}::json) as v(event_id uuid, subject text, event jsonb, headers jsonb)`;
 }
 
 /**
@@ -76,20 +97,12 @@ export async function changeWithEvents(
 ): Promise<number> {
   // The rows carry the statement's span (when traced), so the relay's publish continues from it.
   const changed = await withStatementSpan(db, 'INSERT', async () => {
-    const rows = JSON.stringify(
-      toOutboxValues(space, events, headers ?? traceHeaders()).map((v) => ({
-        event_id: v.eventId,
-        subject: v.subject,
-        event: v.event,
-        headers: v.headers,
-      })),
-    );
     const [result] = await db.execute<{ changed: number }>(drizzleSql`
       with changed as (${change}),
       queued as (
         insert into outbox (event_id, subject, event, headers)
         select v.event_id, v.subject, v.event, v.headers
-        from json_to_recordset(${rows}::json) as v(event_id uuid, subject text, event jsonb, headers jsonb)
+        from ${outboxRecords(space, events, headers ?? traceHeaders())}
         where exists (select 1 from changed)
       )
       select count(*)::int as changed from changed`);
