@@ -1,6 +1,8 @@
 import { createEvent, eventSubject, SiteCreated } from '@chom/contracts';
 import { randomUUID } from 'node:crypto';
 import { sampleEvent } from '@chom/contracts/testing';
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditDb } from '../src/db/queries.js';
 import { startHarness, type AuditHarness } from './harness.js';
@@ -17,6 +19,15 @@ interface FailureRow {
   status: string;
 }
 
+const dialect = new PgDialect();
+
+/** The rows an insert carries in its JSON parameter. */
+function auditRowsOf(query: SQL): { tenant_id: string; event_id: string }[] {
+  return dialect
+    .sqlToQuery(query)
+    .params.flatMap((p) => (typeof p === 'string' && p.startsWith('[') ? (JSON.parse(p) as never[]) : []));
+}
+
 // The handler's database fails for one tenant: every try fails, the delivery is retried
 // `maxDeliver` times with the backoff, then it is recorded as a failure (dead letter).
 describe('audit failures', () => {
@@ -28,20 +39,16 @@ describe('audit failures', () => {
       db: (real) =>
         new Proxy(real, {
           get(target, property, receiver) {
-            if (property !== 'insert') return Reflect.get(target, property, receiver);
-            return (table: unknown) => {
-              const builder = target.insert(table as never);
-              return {
-                values(rows: { tenantId: string; eventId: string }[]) {
-                  const broken = rows.find((row) => row.tenantId === 't_broken');
-                  if (broken) {
-                    // Each try ends with a one-row insert (alone, or after its batch failed).
-                    if (rows.length === 1) tries.set(broken.eventId, (tries.get(broken.eventId) ?? 0) + 1);
-                    throw new Error('relation "audit_logs" is unavailable');
-                  }
-                  return builder.values(rows as never);
-                },
-              };
+            if (property !== 'execute') return Reflect.get(target, property, receiver);
+            return async (query: SQL) => {
+              const rows = auditRowsOf(query);
+              const broken = rows.find((row) => row.tenant_id === 't_broken');
+              if (broken) {
+                // Each try ends with a one-row insert (alone, or after its batch failed).
+                if (rows.length === 1) tries.set(broken.event_id, (tries.get(broken.event_id) ?? 0) + 1);
+                throw new Error('relation "audit_logs" is unavailable');
+              }
+              return target.execute(query);
             };
           },
         }) as AuditDb,

@@ -95,6 +95,13 @@ describe('audit log in Postgres', () => {
     });
   });
 
+  it('records an actor id holding a lone surrogate, as U+FFFD', async () => {
+    const event = { ...sampleEvent({ tenantId: 't_surrogate' }), actor: { id: 'u_\uD800', type: 'user' as const } };
+    await recordAudit(event, deps());
+    const [entry] = (await query('t_surrogate')).items;
+    expect(entry).toMatchObject({ eventId: event.id, actorId: 'u_\uFFFD' });
+  });
+
   it('refuses to change or remove audit rows', async () => {
     await recordAudit(sampleEvent({ tenantId: 't_frozen' }), deps());
     await expect(database.sql`update audit_logs set action = 'x' where tenant_id = 't_frozen'`).rejects.toThrow(

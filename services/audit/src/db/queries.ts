@@ -1,4 +1,4 @@
-import type { AuditSeverity } from '@chom/contracts';
+import { uuidv7, type AuditSeverity } from '@chom/contracts';
 import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { AuditCursor } from '../cursor.js';
@@ -13,12 +13,46 @@ export type AuditDb = PostgresJsDatabase<Record<string, never>>;
  */
 export async function insertAuditEntries(db: AuditDb, entries: NewAuditLog[]): Promise<string[]> {
   if (entries.length === 0) return [];
-  const inserted = await db
-    .insert(auditLogs)
-    .values(entries)
-    .onConflictDoNothing({ target: auditLogs.eventId })
-    .returning({ eventId: auditLogs.eventId });
-  return inserted.map((row) => row.eventId);
+  // One JSON parameter: the same statement text for every batch size (one prepared statement),
+  // and no per-row query building.
+  const rows = JSON.stringify(
+    entries.map((e) => ({
+      id: e.id ?? uuidv7(),
+      event_id: e.eventId,
+      action: e.action,
+      event_version: e.eventVersion,
+      tenant_id: e.tenantId,
+      actor_id: e.actorId && withoutLoneSurrogates(e.actorId),
+      actor_type: e.actorType,
+      resource_type: e.resourceType,
+      resource_id: e.resourceId,
+      severity: e.severity,
+      metadata: e.metadata,
+      correlation_id: e.correlationId,
+      occurred_at: e.occurredAt,
+      recorded_at: e.recordedAt,
+    })),
+  );
+  const inserted = await db.execute<{ event_id: string }>(sql`
+    insert into audit_logs (id, event_id, action, event_version, tenant_id, actor_id, actor_type, resource_type,
+      resource_id, severity, metadata, correlation_id, occurred_at, recorded_at)
+    select v.id, v.event_id, v.action, v.event_version, v.tenant_id, v.actor_id, v.actor_type, v.resource_type,
+      v.resource_id, v.severity, v.metadata, v.correlation_id, v.occurred_at, coalesce(v.recorded_at, now())
+    from json_to_recordset(${rows}::json) as v(id uuid, event_id uuid, action text, event_version int, tenant_id text,
+      actor_id text, actor_type text, resource_type text, resource_id text, severity text, metadata jsonb,
+      correlation_id text, occurred_at timestamptz, recorded_at timestamptz)
+    on conflict (event_id) do nothing
+    returning event_id::text as event_id`);
+  return inserted.map((row) => row.event_id);
+}
+
+/**
+ * postgres.js sent a text parameter as UTF-8, a lone surrogate becoming U+FFFD; inside the JSON
+ * parameter it is an escape Postgres refuses. The actor id is the one free text column whose
+ * value is not also in `metadata` (where Postgres refused it before too).
+ */
+function withoutLoneSurrogates(text: string): string {
+  return text.replace(/\p{Cs}/gu, '\uFFFD');
 }
 
 export interface AuditFilter {

@@ -1,39 +1,110 @@
-import { and, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '@chom/contracts';
 import type { DbExecutor } from '@chom/db';
 import type { NotificationCursor } from '../cursor.js';
-import { deliveries, notifications, webhooks, type NotificationRow, type WebhookRow } from './schema.js';
+import { notifications, webhooks, type deliveries, type NotificationRow, type WebhookRow } from './schema.js';
 
 /** `database.db` or the `tx` of `db.transaction(...)`. */
 export type Db = DbExecutor;
 
 export type NewNotification = typeof notifications.$inferInsert;
-export type NewDelivery = typeof deliveries.$inferInsert;
+/** A delivery as the listener records it; its error, attempt log and lease start empty. */
+export type NewDelivery = Omit<typeof deliveries.$inferInsert, 'lastError' | 'attemptLog' | 'leaseUntil'>;
 
-/** `false` when the event already has its notification (a redelivery). */
+// The batch writes below pass their rows as one JSON parameter: the same statement text for
+// every batch size (one prepared statement), and no per-row query building.
+
 /** Stores notifications, skipping events already notified; returns the event ids that were new. */
 export async function insertNotifications(db: Db, rows: readonly NewNotification[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const inserted = await db
-    .insert(notifications)
-    .values([...rows])
-    .onConflictDoNothing({ target: notifications.eventId })
-    .returning({ eventId: notifications.eventId });
-  return new Set(inserted.map((row) => row.eventId));
+  const json = JSON.stringify(
+    rows.map((n) => ({
+      id: n.id,
+      tenant_id: n.tenantId,
+      user_id: n.userId && withoutLoneSurrogates(n.userId),
+      event_id: n.eventId,
+      event_type: n.eventType,
+      title: n.title,
+      body: n.body,
+      severity: n.severity,
+      action_url: n.actionUrl,
+      data: n.data,
+      read_at: n.readAt,
+      created_at: n.createdAt,
+    })),
+  );
+  const inserted = await db.execute<{ event_id: string }>(sql`
+    insert into notifications (id, tenant_id, user_id, event_id, event_type, title, body, severity, action_url, data,
+      read_at, created_at)
+    select v.id, v.tenant_id, v.user_id, v.event_id, v.event_type, v.title, v.body, v.severity, v.action_url, v.data,
+      v.read_at, coalesce(v.created_at, now())
+    from json_to_recordset(${json}::json) as v(id uuid, tenant_id text, user_id text, event_id uuid, event_type text,
+      title text, body text, severity text, action_url text, data jsonb, read_at timestamptz, created_at timestamptz)
+    on conflict (event_id) do nothing
+    returning event_id::text as event_id`);
+  return new Set(inserted.map((row) => row.event_id));
 }
 
-export async function insertDeliveries(db: Db, rows: NewDelivery[]): Promise<void> {
+/** Records deliveries; one already recorded (same event, channel and target) is skipped. */
+export async function insertDeliveries(db: Db, rows: readonly NewDelivery[]): Promise<void> {
   if (rows.length === 0) return;
-  await db.insert(deliveries).values(rows).onConflictDoNothing();
+  const json = JSON.stringify(
+    rows.map((d) => ({
+      id: d.id,
+      tenant_id: d.tenantId,
+      event_id: d.eventId,
+      event_type: d.eventType,
+      stream_sequence: d.streamSequence,
+      notification_id: d.notificationId,
+      channel: d.channel,
+      target: d.target,
+      webhook_id: d.webhookId,
+      payload: d.payload,
+      status: d.status,
+      attempts: d.attempts,
+      max_attempts: d.maxAttempts,
+      next_attempt_at: d.nextAttemptAt,
+      sent_at: d.sentAt,
+      created_at: d.createdAt,
+      updated_at: d.updatedAt,
+    })),
+  );
+  await db.execute(sql`
+    insert into deliveries (id, tenant_id, event_id, event_type, stream_sequence, notification_id, channel, target,
+      webhook_id, payload, status, attempts, max_attempts, next_attempt_at, sent_at, created_at, updated_at)
+    select v.id, v.tenant_id, v.event_id, v.event_type, v.stream_sequence, v.notification_id, v.channel, v.target,
+      v.webhook_id, v.payload, v.status, coalesce(v.attempts, 0), v.max_attempts, coalesce(v.next_attempt_at, now()),
+      v.sent_at, coalesce(v.created_at, now()), coalesce(v.updated_at, now())
+    from json_to_recordset(${json}::json) as v(id uuid, tenant_id text, event_id uuid, event_type text,
+      stream_sequence bigint, notification_id uuid, channel text, target text, webhook_id uuid, payload jsonb,
+      status text, attempts int, max_attempts int, next_attempt_at timestamptz, sent_at timestamptz,
+      created_at timestamptz, updated_at timestamptz)
+    on conflict do nothing`);
+}
+
+/**
+ * postgres.js sent a text parameter as UTF-8, a lone surrogate becoming U+FFFD; inside the JSON
+ * parameter it is an escape Postgres refuses. The user id (the event's actor) is the one free
+ * text column whose value is not also in a jsonb column of the row (where Postgres refused it
+ * before too).
+ */
+function withoutLoneSurrogates(text: string): string {
+  return text.replace(/\p{Cs}/gu, '\uFFFD');
 }
 
 /** Live webhooks of these tenants (each with its event-type filter: none means every type). */
 export async function webhooksOfTenants(db: Db, tenantIds: readonly string[]): Promise<WebhookRow[]> {
   if (tenantIds.length === 0) return [];
+  // The ids as one JSON parameter, like the writes above: `inArray` made a new text per count.
   return db
     .select()
     .from(webhooks)
-    .where(and(inArray(webhooks.tenantId, [...tenantIds]), isNull(webhooks.deletedAt)));
+    .where(
+      and(
+        sql`${webhooks.tenantId} in (select json_array_elements_text(${JSON.stringify(tenantIds)}::json))`,
+        isNull(webhooks.deletedAt),
+      ),
+    );
 }
 
 export interface Recipient {
