@@ -37,6 +37,13 @@ describe('events', () => {
   it('orders UUID v7 ids by time', () => {
     expect(uuidv7(1000) < uuidv7(2000)).toBe(true);
   });
+
+  it('draws fresh random bits for every id, across refills of its random pool', () => {
+    const at = Date.UTC(2026, 0, 1);
+    const ids = Array.from({ length: 5_000 }, () => uuidv7(at));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^019b76da-a800-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
 });
 
 describe('subjects', () => {
