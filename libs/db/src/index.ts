@@ -13,16 +13,18 @@ export type { FailureAttempt, FailureStatus, RebuildState } from './schema.js';
 export type { DbExecutor } from './executor.js';
 export {
   OUTBOX_CHANNEL,
-  OUTBOX_LOCK_KEY,
   enqueueEvents,
+  markOutbox,
   outboxBacklog,
   pruneOutbox,
   changeWithEvents,
   toOutboxValues,
   withOutboxBatch,
 } from './outbox.js';
-export { onOutboxCommitted } from './outbox-signal.js';
-export type { OutboxBatchOptions, OutboxBatchResult, OutboxRow, PublishResult } from './outbox.js';
+export { OUTBOX_LOCK_KEY, leaveOutboxLead, pendingOutbox } from './outbox-lead.js';
+export { notifyRelays, onOutboxCommitted } from './outbox-signal.js';
+export type { OutboxRow, PublishResult } from './outbox.js';
+export type { PendingOutbox } from './outbox-lead.js';
 export { markProcessed, markProcessedMany } from './processed.js';
 export {
   checkpointRebuild,

@@ -50,18 +50,19 @@ export function onOutboxCommitted(sql: postgres.Sql, wake: () => void): () => vo
 
 /**
  * Outbox rows were committed on `sql`'s pool: wakes this process's relay or, when the process
- * has none, sends one coalesced `NOTIFY` for the relays of other processes. A relay publishes
- * its own process's rows (waiting its turn while another relay holds the ordering lock), so a
- * `NOTIFY` would only wake every relay for rows already in hand: each one a transaction with a
- * WAL flush (notifications take a transaction id), and one more claim per relay.
+ * has none, sends one coalesced `NOTIFY` for the relays of other processes. The relay that
+ * leads publishes its own process's rows without one; a relay standing by notifies the leader
+ * itself. A `NOTIFY` on every commit would wake every relay, and each is a transaction with a
+ * WAL flush (notifications take a transaction id).
  */
 export function signalOutbox(sql: postgres.Sql): void {
   const local = subscribers.get(sql);
   if (local && local.size > 0) local.forEach((wake) => wake());
-  else notifyOthers(sql);
+  else notifyRelays(sql);
 }
 
-function notifyOthers(sql: postgres.Sql): void {
+/** Sends one coalesced `NOTIFY` on `sql`'s pool: wakes the relays of every process (best effort). */
+export function notifyRelays(sql: postgres.Sql): void {
   const state = notifying.get(sql) ?? { inFlight: false, again: false };
   notifying.set(sql, state);
   if (state.inFlight) {
@@ -76,7 +77,7 @@ function notifyOthers(sql: postgres.Sql): void {
       state.inFlight = false;
       if (state.again) {
         state.again = false;
-        notifyOthers(sql);
+        notifyRelays(sql);
       }
     });
 }

@@ -115,7 +115,8 @@ export async function changeWithEvents(
   return changed;
 }
 
-interface ClaimedRow {
+/** A claimed row as Postgres returns it; `id` null only in the "lock held elsewhere" row. */
+export interface ClaimedRow {
   id: string | null;
   event_id: string;
   subject: string;
@@ -125,76 +126,43 @@ interface ClaimedRow {
   created_at: Date | string;
 }
 
-/** The transaction lock an ordered batch holds, so one relay per database publishes at a time. */
-export const OUTBOX_LOCK_KEY = '7236041185100115';
-
-export interface OutboxBatchOptions {
-  /**
-   * Default true: only one relay per database publishes at a time (a transaction advisory
-   * lock; the others claim nothing and learn that the lock was held), so rows leave in id
-   * order even during a backlog. false: replicas publish disjoint batches concurrently, which
-   * can put a later event of an aggregate on the stream before an earlier one claimed by
-   * another replica.
-   */
-  ordered?: boolean;
-}
-
-export interface OutboxBatchResult {
-  /** Rows claimed and handed to `publish`. */
-  claimed: number;
-  /** Ordered only: another relay held the lock, so nothing was claimed whatever was pending. */
-  heldElsewhere: boolean;
+export function toOutboxRow(r: ClaimedRow): OutboxRow {
+  return {
+    id: r.id as string,
+    eventId: r.event_id,
+    subject: r.subject,
+    event: r.event,
+    headers: r.headers,
+    attempts: r.attempts,
+    createdAt: new Date(r.created_at),
+  };
 }
 
 /**
- * Claims up to `limit` pending rows (oldest first, skipping rows another relay holds),
- * hands them to `publish`, then marks the `sent` ones and bumps `attempts`/`last_error` on
- * the `failed` ones, all in one transaction; rows in neither list stay pending untouched.
- * To keep order, `publish` should stop at the first failure. When `publish` throws, every
- * claimed row is bumped with its message and the error is rethrown after the commit.
- * Rows stay locked while `publish` runs, so it should bound its own time.
- * Claims nothing when nothing is pending or when another relay is publishing (`heldElsewhere`).
+ * Unordered: claims up to `limit` pending rows (oldest first, skipping rows another relay
+ * holds), hands them to `publish`, then marks the `sent` ones and bumps
+ * `attempts`/`last_error` on the `failed` ones, all in one transaction; rows in neither list
+ * stay pending untouched. Replicas doing this publish disjoint batches at the same time, so a
+ * later event of an aggregate can reach the stream before an earlier one another replica
+ * holds: the ordered relay publishes through `leadOutbox` instead. When `publish` throws,
+ * every claimed row is bumped with its message and the error is rethrown after the commit.
+ * Rows stay locked while `publish` runs, so it should bound its own time. Returns the number
+ * of rows claimed.
  */
 export async function withOutboxBatch(
   sql: postgres.Sql,
   limit: number,
   publish: (rows: OutboxRow[]) => Promise<PublishResult>,
-  options: OutboxBatchOptions = {},
-): Promise<OutboxBatchResult> {
+): Promise<number> {
   let thrown: { error: unknown } | undefined;
-  const result = await sql.begin(async (tx): Promise<OutboxBatchResult> => {
-    // Ordered: the advisory lock is taken once, before the scan, in the same statement; when
-    // another relay holds it, the statement returns one row with a null id instead of rows.
-    // Order by `outbox.id`: a bare `id` would be the text alias (`'10' < '9'`) and, unable to
-    // use the pending index, would read the whole table.
-    const rows =
-      (options.ordered ?? true)
-        ? await tx<ClaimedRow[]>`
-          with lock as materialized (select pg_try_advisory_xact_lock(${OUTBOX_LOCK_KEY}::bigint) as held),
-          claimed as (
-            select outbox.id, event_id::text as event_id, subject, event, headers, attempts, created_at
-            from outbox
-            where sent_at is null and (select held from lock)
-            order by outbox.id limit ${limit} for update skip locked
-          )
-          select id::text as id, event_id, subject, event, headers, attempts, created_at, id as seq from claimed
-          union all
-          select null, null, null, null, null, null, null, null from lock where not held
-          order by seq`
-        : await tx<ClaimedRow[]>`
-          select id::text as id, event_id::text as event_id, subject, event, headers, attempts, created_at
-          from outbox where sent_at is null order by outbox.id limit ${limit} for update skip locked`;
-    if (rows.length === 1 && rows[0]?.id === null) return { claimed: 0, heldElsewhere: true };
-    if (rows.length === 0) return { claimed: 0, heldElsewhere: false };
-    const batch = rows.map((r): OutboxRow => ({
-      id: r.id as string,
-      eventId: r.event_id,
-      subject: r.subject,
-      event: r.event,
-      headers: r.headers,
-      attempts: r.attempts,
-      createdAt: new Date(r.created_at),
-    }));
+  const claimed = await sql.begin(async (tx) => {
+    // `outbox.id`: a bare `id` would be the text alias (`'10' < '9'`), and, unable to use the
+    // pending index, the query would read the whole table.
+    const rows = await tx<ClaimedRow[]>`
+      select id::text as id, event_id::text as event_id, subject, event, headers, attempts, created_at
+      from outbox where sent_at is null order by outbox.id limit ${limit} for update skip locked`;
+    if (rows.length === 0) return 0;
+    const batch = rows.map(toOutboxRow);
     let outcome: PublishResult;
     try {
       outcome = await publish(batch);
@@ -202,14 +170,15 @@ export async function withOutboxBatch(
       thrown = { error };
       outcome = { sent: [], failed: batch.map((r) => ({ id: r.id, error: errorText(error) })) };
     }
-    await markBatch(tx, outcome);
-    return { claimed: rows.length, heldElsewhere: false };
+    await markOutbox(tx, outcome);
+    return rows.length;
   });
   if (thrown) throw thrown.error;
-  return result;
+  return claimed;
 }
 
-async function markBatch(tx: postgres.TransactionSql, result: PublishResult): Promise<void> {
+/** Marks the `sent` rows and bumps `attempts`/`last_error` on the `failed` ones. */
+export async function markOutbox(tx: postgres.Sql | postgres.TransactionSql, result: PublishResult): Promise<void> {
   if (result.sent.length > 0) {
     await tx`update outbox set sent_at = now() where id = any(${result.sent.map(String)}::bigint[])`;
   }
@@ -222,7 +191,7 @@ async function markBatch(tx: postgres.TransactionSql, result: PublishResult): Pr
   }
 }
 
-function errorText(error: unknown): string {
+export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 

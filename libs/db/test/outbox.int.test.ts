@@ -8,7 +8,10 @@ import {
   createDatabase,
   onOutboxCommitted,
   enqueueEvents,
+  leaveOutboxLead,
+  markOutbox,
   outbox,
+  pendingOutbox,
   outboxBacklog,
   pruneOutbox,
   withOutboxBatch,
@@ -107,14 +110,11 @@ describe('withOutboxBatch', () => {
       seen = rows;
       return { sent: rows.map((r) => r.id), failed: [] };
     });
-    expect(claimed).toEqual({ claimed: 2, heldElsewhere: false });
+    expect(claimed).toBe(2);
     expect(seen.map((r) => r.id)).toEqual(ids.slice(0, 2));
     expect(seen[0]).toMatchObject({ attempts: 0, headers: {}, subject: 'events.t_test.site.created' });
     expect(await pendingIds()).toEqual(ids.slice(2));
-    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toEqual({
-      claimed: 1,
-      heldElsewhere: false,
-    });
+    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toBe(1);
   });
 
   it('claims in numeric id order across a power of ten (ids 1..12: 9 before 10)', async () => {
@@ -128,7 +128,7 @@ describe('withOutboxBatch', () => {
     expect(seen).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
   });
 
-  it('never hands the same row to two concurrent unordered batches', async () => {
+  it('never hands the same row to two concurrent batches', async () => {
     await clearOutbox();
     await enqueueEvents(
       database.db,
@@ -146,37 +146,13 @@ describe('withOutboxBatch', () => {
       return { sent: rows.map((r) => r.id), failed: [] };
     };
     const counts = await Promise.all([
-      withOutboxBatch(database.sql, 10, publish, { ordered: false }),
-      withOutboxBatch(database.sql, 10, publish, { ordered: false }),
+      withOutboxBatch(database.sql, 10, publish),
+      withOutboxBatch(database.sql, 10, publish),
     ]);
-    expect(counts.map((c) => c.claimed)).toEqual([10, 10]);
+    expect(counts).toEqual([10, 10]);
     const [a = [], b = []] = claims;
     expect(a.filter((id) => b.includes(id))).toEqual([]);
     expect(await pendingIds()).toEqual([]);
-  });
-
-  it('lets one ordered batch publish at a time: a concurrent one claims nothing and learns why', async () => {
-    await clearOutbox();
-    await enqueueEvents(database.db, space, [sampleEvent(), sampleEvent(), sampleEvent()]);
-    let inside!: () => void;
-    const entered = new Promise<void>((resolve) => (inside = resolve));
-    let finish!: () => void;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
-    const first = withOutboxBatch(database.sql, 2, async (rows) => {
-      inside();
-      await finished;
-      return { sent: rows.map((r) => r.id), failed: [] };
-    });
-    await entered;
-    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toEqual({
-      claimed: 0,
-      heldElsewhere: true,
-    });
-    finish();
-    expect(await first).toEqual({ claimed: 2, heldElsewhere: false });
-    expect(
-      await withOutboxBatch(database.sql, 10, async (rows) => ({ sent: rows.map((r) => r.id), failed: [] })),
-    ).toEqual({ claimed: 1, heldElsewhere: false });
   });
 
   it('bumps attempts and last_error on failed rows and leaves them pending', async () => {
@@ -213,10 +189,53 @@ describe('withOutboxBatch', () => {
 
   it('claims nothing when nothing is pending', async () => {
     await clearOutbox();
-    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toEqual({
-      claimed: 0,
-      heldElsewhere: false,
-    });
+    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toBe(0);
+  });
+});
+
+describe('pendingOutbox (the ordered relay)', () => {
+  it('reads pending rows in numeric id order only while its session leads', async () => {
+    await database.sql`truncate outbox restart identity`;
+    await enqueueEvents(database.db, space, Array.from({ length: 12 }, () => sampleEvent()));
+    const first = await database.sql.reserve();
+    const second = await database.sql.reserve();
+    try {
+      const read = await pendingOutbox(first, 100);
+      expect(read.lead && read.rows.map((r) => r.id)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
+      expect(await pendingOutbox(second, 100)).toEqual({ lead: false });
+      // Asking again in the leading session neither fails nor keeps the lock once it leaves.
+      expect((await pendingOutbox(first, 2)).lead).toBe(true);
+      await markOutbox(first, { sent: ['1', '2'], failed: [{ id: '3', error: 'nats down' }] });
+      await leaveOutboxLead(first);
+      const taken = await pendingOutbox(second, 2);
+      expect(taken.lead && taken.rows.map((r) => [r.id, r.attempts])).toEqual([
+        ['3', 1],
+        ['4', 0],
+      ]);
+      expect(await pendingOutbox(first, 2)).toEqual({ lead: false });
+    } finally {
+      await leaveOutboxLead(first);
+      await leaveOutboxLead(second);
+      first.release();
+      second.release();
+    }
+  });
+
+  it('passes the lead on when the leading session ends', async () => {
+    await clearOutbox();
+    const other = createDatabase({ url: testDb.url, applicationName: 'db-outbox-leader', max: 1 });
+    const conn = await database.sql.reserve();
+    try {
+      const leader = await other.sql.reserve();
+      expect((await pendingOutbox(leader, 10)).lead).toBe(true);
+      expect(await pendingOutbox(conn, 10)).toEqual({ lead: false });
+      leader.release();
+      await other.close();
+      await expect.poll(async () => (await pendingOutbox(conn, 10)).lead).toBe(true);
+    } finally {
+      await leaveOutboxLead(conn);
+      conn.release();
+    }
   });
 });
 

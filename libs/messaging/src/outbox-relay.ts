@@ -3,8 +3,12 @@ import { headers as natsHeaders } from '@nats-io/nats-core';
 import type postgres from 'postgres';
 import {
   OUTBOX_CHANNEL,
+  leaveOutboxLead,
+  markOutbox,
+  notifyRelays,
   onOutboxCommitted,
   outboxBacklog,
+  pendingOutbox,
   pruneOutbox,
   withOutboxBatch,
   type OutboxRow,
@@ -29,10 +33,8 @@ export interface OutboxRelayOptions {
   registry?: Registry;
   /** Rows per batch (default 100). */
   batchSize?: number;
-  /** Polling fallback when no notification arrives (default 1 s). */
+  /** Polling fallback when no notification arrives, and a standby relay's bid for the lead (default 1 s). */
   pollIntervalMs?: number;
-  /** Next try while another relay holds the ordering lock (default 20 ms): this process's rows may be waiting. */
-  heldRetryMs?: number;
   /** How long sent rows are kept before pruning (default 24 h). */
   retainSentMs?: number;
   /** How often sent rows are pruned (default 1 min). */
@@ -41,7 +43,12 @@ export interface OutboxRelayOptions {
   publishTimeoutMs?: number;
   /** Backoff after a failed batch: doubles from the first to the second value (default 100 ms .. 10 s). */
   retryBackoffMs?: [number, number];
-  /** See `withOutboxBatch`: one relay per database at a time (default), keeping publish order. */
+  /**
+   * Default true: one relay per database publishes (the one holding the relay lock on its
+   * own connection; the others stand by and take over when it goes), so rows leave in id
+   * order. false: every relay claims disjoint batches (`withOutboxBatch`) and publishes at
+   * the same time, which can put a later event of an aggregate on the stream first.
+   */
   ordered?: boolean;
 }
 
@@ -52,21 +59,29 @@ export interface OutboxRelay {
 
 const encoder = new TextEncoder();
 
+class PublishFailed extends Error {
+  constructor(readonly failed: number, firstError: string | undefined) {
+    super(`publish failed: ${firstError}`);
+    this.name = 'PublishFailed';
+  }
+}
+
 /**
  * Publishes committed outbox rows to JetStream, oldest first, and marks them sent. Woken at
- * once by this process's own commits, by `NOTIFY chom_outbox` from processes without a relay,
- * and by polling as the fallback; keeps going while batches come back full, and tries again
- * shortly while another relay holds the ordering lock. Each event is published with `Nats-Msg-Id` =
- * its id, so a row published again (a crash between publish and marking, a second relay)
- * is dropped by the stream as a duplicate. A failed batch is retried with backoff; its rows
- * stay pending.
+ * once by this process's own commits, by `NOTIFY chom_outbox` from other processes, and by
+ * polling as the fallback; keeps going while rows are pending. Ordered (the default), only
+ * the relay holding the relay lock publishes, with two statements per batch and no
+ * transaction (marking a batch and reading the next share a round trip); a relay standing by
+ * notifies the leader of its own process's commits and bids for the lead at every poll. Each
+ * event is published with `Nats-Msg-Id` = its id, so a row published again (a crash between
+ * publish and marking, a new leader) is dropped by the stream as a duplicate. A failed batch
+ * is retried with backoff; its rows stay pending.
  */
 export async function startOutboxRelay(options: OutboxRelayOptions): Promise<OutboxRelay> {
   const { sql, js, logger } = options;
   const log = logger.child({ component: 'outbox-relay' });
   const batchSize = options.batchSize ?? 100;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
-  const heldRetryMs = options.heldRetryMs ?? 20;
   const retainSentMs = options.retainSentMs ?? 24 * 3_600_000;
   const pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
   const [firstBackoff, maxBackoff] = options.retryBackoffMs ?? [100, 10_000];
@@ -76,6 +91,7 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
 
   let stopping = false;
   let nudged = false;
+  let committedHere = false;
   let wake: (() => void) | undefined;
   const nudge = () => {
     nudged = true;
@@ -93,40 +109,75 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       wake = done;
     });
 
-  const publish = (rows: OutboxRow[]) =>
-    publishBatch(js, rows, options.publishTimeoutMs ?? 5_000, metrics && ((row) => observePublished(metrics, row)));
+  const publish = async (rows: OutboxRow[]): Promise<PublishResult> => {
+    let result: PublishResult;
+    try {
+      result = await publishBatch(
+        js,
+        rows,
+        options.publishTimeoutMs ?? 5_000,
+        metrics && ((row) => observePublished(metrics, row)),
+      );
+    } catch (error) {
+      result = { sent: [], failed: rows.map((r) => ({ id: r.id, error: errorText(error) })) };
+    }
+    return result;
+  };
+  const ordered = options.ordered ?? true;
+  const leader = ordered ? leaderConnection(sql, log) : undefined;
   const listening = await sql.listen(OUTBOX_CHANNEL, nudge);
   // This process's own commits wake it at once, without a round trip through Postgres.
-  const unsubscribe = onOutboxCommitted(sql, nudge);
+  const unsubscribe = onOutboxCommitted(sql, () => {
+    committedHere = true;
+    nudge();
+  });
   let failures = 0;
   let lastPrune = 0;
+
+  /** One wake-up's work: true when this relay published (or could have), false when standing by. */
+  const drain = async (): Promise<boolean> => {
+    if (!leader) {
+      let claimed: number;
+      do {
+        let result: PublishResult = { sent: [], failed: [] };
+        claimed = await withOutboxBatch(sql, batchSize, async (rows) => (result = await publish(rows)));
+        if (result.failed.length > 0) throw new PublishFailed(result.failed.length, result.failed[0]?.error);
+      } while (claimed === batchSize && !stopping);
+      return true;
+    }
+    const conn = await leader.connection();
+    let next = await pendingOutbox(conn, batchSize);
+    while (next.lead && next.rows.length > 0 && !stopping) {
+      const result = await publish(next.rows);
+      if (result.failed.length > 0) {
+        await markOutbox(conn, result);
+        throw new PublishFailed(result.failed.length, result.failed[0]?.error);
+      }
+      // Marking this batch and reading the next go out together: one round trip.
+      [, next] = await Promise.all([markOutbox(conn, result), pendingOutbox(conn, batchSize)]);
+    }
+    return next.lead;
+  };
 
   const loop = (async () => {
     while (!stopping) {
       nudged = false;
+      const ownRows = committedHere;
+      committedHere = false;
       try {
-        let outcome: BatchOutcome;
-        do {
-          outcome = await runBatch(sql, batchSize, publish, options.ordered ?? true);
-          if (outcome.failed > 0) {
-            metrics?.failures.inc(outcome.failed);
-            throw new Error(`publish failed: ${outcome.firstError}`);
-          }
-        } while (outcome.claimed === batchSize && !stopping);
+        const leading = await drain();
         failures = 0;
-        if (outcome.heldElsewhere) {
-          // Another relay is publishing; it will not necessarily take the rows this process
-          // committed after its claim, and nobody notifies it of them: try again soon.
-          await rest(heldRetryMs);
-          continue;
-        }
-        if (Date.now() - lastPrune >= pruneIntervalMs) {
+        // Standing by: the leader does not hear of this process's commits otherwise.
+        if (!leading && ownRows) notifyRelays(sql);
+        if (leading && Date.now() - lastPrune >= pruneIntervalMs) {
           lastPrune = Date.now();
           const pruned = await pruneOutbox(sql, retainSentMs);
           if (pruned > 0) log.debug({ pruned }, 'pruned sent outbox rows');
         }
       } catch (error) {
         failures += 1;
+        if (error instanceof PublishFailed) metrics?.failures.inc(error.failed);
+        else await leader?.reset();
         const delay = Math.min(firstBackoff * 2 ** (failures - 1), maxBackoff);
         log.warn({ err: error, failures, retryInMs: delay }, 'outbox relay batch failed: rows stay pending');
         nudged = false;
@@ -137,7 +188,7 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
     }
   })();
 
-  log.info({ batchSize, pollIntervalMs }, 'outbox relay started');
+  log.info({ batchSize, pollIntervalMs, ordered }, 'outbox relay started');
   return {
     async stop() {
       stopping = true;
@@ -145,36 +196,44 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       await loop;
       unsubscribe();
       await listening.unlisten();
+      await leader?.reset();
       log.info('outbox relay stopped');
     },
   };
 }
 
-interface BatchOutcome {
-  claimed: number;
-  heldElsewhere: boolean;
-  sent: number;
-  failed: number;
-  firstError?: string;
+/**
+ * The relay's own connection, on which it holds the relay lock while it leads. `reset` lets
+ * go of the lock and of the connection (after an error, or at stop); the next `connection`
+ * reserves a fresh one.
+ */
+function leaderConnection(sql: postgres.Sql, log: Logger) {
+  let reserved: Promise<postgres.ReservedSql> | undefined;
+  return {
+    connection(): Promise<postgres.ReservedSql> {
+      if (!reserved) {
+        const attempt = sql.reserve();
+        attempt.catch(() => {
+          if (reserved === attempt) reserved = undefined;
+        });
+        reserved = attempt;
+      }
+      return reserved;
+    },
+    async reset(): Promise<void> {
+      const pending = reserved;
+      reserved = undefined;
+      const conn = await pending?.catch(() => undefined);
+      if (!conn) return;
+      // A broken connection cannot say so; its session, and its lock, end with it.
+      await leaveOutboxLead(conn).catch((error: unknown) => log.debug({ err: error }, 'leaving the relay lock failed'));
+      conn.release();
+    },
+  };
 }
 
-async function runBatch(
-  sql: postgres.Sql,
-  batchSize: number,
-  publish: (rows: OutboxRow[]) => Promise<PublishResult>,
-  ordered: boolean,
-): Promise<BatchOutcome> {
-  let result: PublishResult = { sent: [], failed: [] };
-  const { claimed, heldElsewhere } = await withOutboxBatch(
-    sql,
-    batchSize,
-    async (rows) => {
-      result = await publish(rows);
-      return result;
-    },
-    { ordered },
-  );
-  return { claimed, heldElsewhere, sent: result.sent.length, failed: result.failed.length, firstError: result.failed[0]?.error };
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Counts the row's event by type and observes its dispatch duration, at its publish ack. */

@@ -1,7 +1,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { eventSubject, type SubjectSpace } from '@chom/contracts';
 import { sampleEvent } from '@chom/contracts/testing';
-import { createDatabase, enqueueEvents, OUTBOX_LOCK_KEY } from '@chom/db';
+import { createDatabase, enqueueEvents } from '@chom/db';
 import { createMetricsRegistry } from '@chom/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishBatch, startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../src/index.js';
@@ -102,22 +102,33 @@ describe('startOutboxRelay', () => {
     }
   });
 
-  it('publishes its own rows once another relay lets go of the ordering lock, with no NOTIFY', async () => {
+  it('one relay leads: a standby hands its own rows to the leader at once and takes over when it stops', async () => {
     const t = tenant();
-    await relay({ pollIntervalMs: 60_000, heldRetryMs: 20 });
-    // Another relay in the middle of a batch: it holds the ordering lock and will not take rows
-    // committed after its claim.
-    const holder = await h.database.sql.reserve();
+    const leader = await relay({ pollIntervalMs: 60_000 });
+    // The other process: its own pool, its own relay, started second so it stands by.
+    const other = createDatabase({ url: h.databaseUrl, applicationName: 'messaging-relay-standby', max: 3 });
+    const standby = await startOutboxRelay({ sql: other.sql, js: h.js, logger: h.logger, pollIntervalMs: 200 });
     try {
-      await holder`begin`;
-      await holder`select pg_advisory_xact_lock(${OUTBOX_LOCK_KEY}::bigint)`;
-      await commitEvents(t, 3);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(await inStream(t)).toBe(0);
-      await holder`commit`;
-      await expect.poll(() => inStream(t), { timeout: 2_000 }).toBe(3);
+      const commitOnOther = (n: number) =>
+        other.db.transaction((tx) =>
+          enqueueEvents(
+            tx,
+            h.space,
+            Array.from({ length: n }, () => sampleEvent({ tenantId: t })),
+          ),
+        );
+      await commitOnOther(2);
+      // Well before any poll of the leader (60 s): the standby notified it.
+      await expect.poll(() => inStream(t), { timeout: 2_000 }).toBe(2);
+
+      await leader.stop();
+      relays.splice(relays.indexOf(leader), 1);
+      await commitOnOther(3);
+      await expect.poll(() => inStream(t), { timeout: 3_000 }).toBe(5);
+      expect(await pendingRows()).toBe(0);
     } finally {
-      holder.release();
+      await standby.stop();
+      await other.close();
       await stopAll();
     }
   });
