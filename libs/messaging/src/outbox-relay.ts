@@ -147,13 +147,21 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
     }
     const conn = await leader.connection();
     let next = await pendingOutbox(conn, batchSize);
+    if (!next.lead) return false;
     while (next.lead && next.rows.length > 0 && !stopping) {
       const result = await publish(next.rows);
       if (result.failed.length > 0) {
         await markOutbox(conn, result);
         throw new PublishFailed(result.failed.length, result.failed[0]?.error);
       }
-      // Marking this batch and reading the next go out together: one round trip.
+      if (next.rows.length < batchSize && !nudged) {
+        // Nothing committed since the read: no need to read again (a later commit wakes us).
+        await markOutbox(conn, result);
+        break;
+      }
+      // Marking this batch and reading the next go out together: one round trip. The read
+      // sees every commit that woke us so far.
+      nudged = false;
       [, next] = await Promise.all([markOutbox(conn, result), pendingOutbox(conn, batchSize)]);
     }
     return next.lead;
