@@ -77,10 +77,13 @@ export interface StatsDelta {
 export async function lockTenantStats(tx: DbExecutor, tenantIds: readonly string[]): Promise<void> {
   if (tenantIds.length === 0) return;
   const ids = JSON.stringify([...new Set(tenantIds)].sort());
-  await tx.execute(sql`insert into tenant_stats (tenant_id)
-    select value from json_array_elements_text(${ids}::json) order by value on conflict do nothing`);
-  await tx.execute(sql`select 1 from tenant_stats
-    where tenant_id in (select value from json_array_elements_text(${ids}::json)) order by tenant_id for update`);
+  // Sent together (pipelined on the transaction's connection); Postgres runs them in order.
+  await Promise.all([
+    tx.execute(sql`insert into tenant_stats (tenant_id)
+      select value from json_array_elements_text(${ids}::json) order by value on conflict do nothing`),
+    tx.execute(sql`select 1 from tenant_stats
+      where tenant_id in (select value from json_array_elements_text(${ids}::json)) order by tenant_id for update`),
+  ]);
 }
 
 /** Adds each tenant's delta to its counters (`lastBackupAt` moves forward only); the rows are locked already. */

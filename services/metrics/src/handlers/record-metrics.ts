@@ -24,18 +24,24 @@ const siteIdOf = (event: AnyEvent) => (event.data as { siteId: string }).siteId;
 export async function recordMetrics(events: readonly AnyEvent[], deps: RecordMetricsDeps): Promise<void> {
   const counted = events.filter((e) => countsInMetrics(e.type));
   if (counted.length === 0) return;
+  // The three statements do not wait for each other's results: sent together (pipelined on
+  // the transaction's connection, run in this order), one round trip. They cover every event
+  // of the batch, also those already counted (remembering a type again changes nothing).
+  const types = new Map<string, string>();
+  for (const e of counted) if (e.type === 'site.created') types.set(e.data.siteId, e.data.siteType);
+  const unknown = counted.filter((e) => e.type.startsWith('site.') && !types.has(siteIdOf(e))).map(siteIdOf);
   const labelled = await deps.db.transaction(async (tx) => {
-    const fresh = await markProcessedMany(
-      tx,
-      METRICS_LISTENER,
-      counted.map((e) => e.id),
-    );
+    const [fresh, , found] = await Promise.all([
+      markProcessedMany(
+        tx,
+        METRICS_LISTENER,
+        counted.map((e) => e.id),
+      ),
+      rememberSiteTypes(tx, types),
+      findSiteTypes(tx, [...new Set(unknown)]),
+    ]);
+    for (const [siteId, siteType] of found) types.set(siteId, siteType);
     const todo = counted.filter((e) => fresh.has(e.id));
-    const types = new Map<string, string>();
-    for (const e of todo) if (e.type === 'site.created') types.set(e.data.siteId, e.data.siteType);
-    await rememberSiteTypes(tx, types);
-    const unknown = todo.filter((e) => e.type.startsWith('site.') && !types.has(siteIdOf(e))).map(siteIdOf);
-    for (const [siteId, siteType] of await findSiteTypes(tx, unknown)) types.set(siteId, siteType);
     return todo.map((e) => ({
       event: e,
       siteType: e.type.startsWith('site.') ? (types.get(siteIdOf(e)) ?? UNKNOWN_SITE_TYPE) : '',

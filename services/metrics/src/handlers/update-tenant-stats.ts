@@ -27,21 +27,26 @@ export interface UpdateTenantStatsDeps {
 export async function updateTenantStats(events: readonly AnyEvent[], deps: UpdateTenantStatsDeps): Promise<void> {
   const relevant = events.filter((e) => siteTarget(e.type) !== undefined || backupDelta(e) !== undefined);
   if (relevant.length === 0) return;
+  // Statements that do not wait for each other's results are sent together (pipelined on the
+  // transaction's connection, run in the order given): three round trips inside the
+  // transaction instead of six. The tenants of every event in the batch are locked, also of
+  // those already processed (a redelivery): the same locks in the same order, a few more.
   const skipped = await deps.db.transaction(async (tx) => {
-    const fresh = await markProcessedMany(
-      tx,
-      TENANT_STATS_LISTENER,
-      relevant.map((e) => e.id),
-    );
+    const [fresh] = await Promise.all([
+      markProcessedMany(
+        tx,
+        TENANT_STATS_LISTENER,
+        relevant.map((e) => e.id),
+      ),
+      lockTenantStats(
+        tx,
+        relevant.map((e) => e.tenantId),
+      ),
+    ]);
     const todo = relevant.filter((e) => fresh.has(e.id));
-    await lockTenantStats(
-      tx,
-      todo.map((e) => e.tenantId),
-    );
     const siteIds = todo.filter((e) => siteTarget(e.type)).map((e) => (e.data as { siteId: string }).siteId);
     const plan = planTenantStats(todo, await lockSiteStates(tx, [...new Set(siteIds)].sort()));
-    await saveSiteStates(tx, plan.sites);
-    await addToTenantStatsMany(tx, plan.deltas);
+    await Promise.all([saveSiteStates(tx, plan.sites), addToTenantStatsMany(tx, plan.deltas)]);
     return relevant.length - todo.length;
   });
   if (skipped > 0) deps.logger.debug({ skipped }, 'events already in the tenant statistics');
