@@ -154,7 +154,7 @@ async function planSiteChanges(
   const ids = JSON.stringify([...new Set(facts.map((e) => e.fact.siteId))]);
   const locked = (
     await db.execute<SiteRecord>(sql`select ${SITE_COLUMNS_LIST} from ${table}
-      where site_id in (select value::uuid from json_array_elements_text(${ids}::json))
+      where site_id = any(array(select value::uuid from json_array_elements_text(${ids}::json)))
       order by site_id for update`)
   ).map(fromSiteRecord);
   const current = new Map(locked.map((row) => [row.siteId, row]));
@@ -170,6 +170,8 @@ async function planSiteChanges(
 
 // The per-batch statements pass their rows as one JSON parameter, expanded in SQL: the same
 // statement text for every batch size (one prepared statement) and no per-row query building.
+// Rows are found with `= any(array(select ...))`, not `in (select ... from json_...)`: Postgres
+// guesses 100 rows for a JSON function and would read the whole table into a hash join.
 const SITE_COLUMNS_LIST = sql.raw(
   'site_id, tenant_id, domain, site_type, status, created_at, updated_at, deleted_at, last_sequence',
 );

@@ -9,6 +9,9 @@ export type MetricsDb = PostgresJsDatabase<Record<string, never>>;
 // The statements run per batch pass the batch as one JSON parameter, expanded in SQL: the same
 // statement text for every batch size (one prepared statement) and no per-row query building.
 // A JS array in a drizzle `sql` template would become a list of parameters, one text per size.
+// Rows are found with `= any(array(select ...))`, never `in (select ... from json_...)` or a
+// bare join: Postgres guesses 100 rows for a JSON function and, for tables of some thousands
+// of rows, reads the whole table into a hash join on every batch instead of probing its index.
 
 /** Remembers sites' types (site id -> type); the first `site.created` of a site wins. */
 export async function rememberSiteTypes(tx: DbExecutor, types: ReadonlyMap<string, string>): Promise<void> {
@@ -24,7 +27,7 @@ export async function findSiteTypes(tx: DbExecutor, siteIds: readonly string[]):
   if (siteIds.length === 0) return new Map();
   const ids = JSON.stringify([...new Set(siteIds)]);
   const rows = await tx.execute<{ site_id: string; site_type: string }>(sql`select site_id, site_type from metric_sites
-    where site_id in (select value::uuid from json_array_elements_text(${ids}::json))`);
+    where site_id = any(array(select value::uuid from json_array_elements_text(${ids}::json)))`);
   return new Map(rows.map((r) => [r.site_id, r.site_type]));
 }
 
@@ -33,7 +36,7 @@ export async function lockSiteStates(tx: DbExecutor, siteIds: readonly string[])
   if (siteIds.length === 0) return new Map();
   const ids = JSON.stringify(siteIds);
   const rows = await tx.execute<{ site_id: string; state: SiteState }>(sql`select site_id, state from tenant_sites
-    where site_id in (select value::uuid from json_array_elements_text(${ids}::json))
+    where site_id = any(array(select value::uuid from json_array_elements_text(${ids}::json)))
     order by site_id for update`);
   return new Map(rows.map((r) => [r.site_id, r.state]));
 }
@@ -82,7 +85,7 @@ export async function lockTenantStats(tx: DbExecutor, tenantIds: readonly string
     tx.execute(sql`insert into tenant_stats (tenant_id)
       select value from json_array_elements_text(${ids}::json) order by value on conflict do nothing`),
     tx.execute(sql`select 1 from tenant_stats
-      where tenant_id in (select value from json_array_elements_text(${ids}::json)) order by tenant_id for update`),
+      where tenant_id = any(array(select value from json_array_elements_text(${ids}::json))) order by tenant_id for update`),
   ]);
 }
 
@@ -102,7 +105,8 @@ export async function addToTenantStatsMany(tx: DbExecutor, deltas: ReadonlyMap<s
       updated_at = now()
     from json_to_recordset(${rows}::json) as d(tenant_id text, sites_provisioning int, sites_active int,
       sites_failed int, backups_completed int, backups_failed int, backup_bytes bigint, last_backup_at timestamptz)
-    where t.tenant_id = d.tenant_id`);
+    where t.tenant_id = d.tenant_id
+      and t.tenant_id = any(array(select x.tenant_id from json_to_recordset(${rows}::json) as x(tenant_id text)))`);
 }
 
 function toColumns(d: StatsDelta = {}) {

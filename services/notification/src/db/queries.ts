@@ -101,7 +101,7 @@ export async function webhooksOfTenants(db: Db, tenantIds: readonly string[]): P
     .from(webhooks)
     .where(
       and(
-        sql`${webhooks.tenantId} in (select json_array_elements_text(${JSON.stringify(tenantIds)}::json))`,
+        sql`${webhooks.tenantId} = any(array(select json_array_elements_text(${JSON.stringify(tenantIds)}::json)))`,
         isNull(webhooks.deletedAt),
       ),
     );
