@@ -119,7 +119,11 @@ describe('withOutboxBatch', () => {
 
   it('claims in numeric id order across a power of ten (ids 1..12: 9 before 10)', async () => {
     await database.sql`truncate outbox restart identity`;
-    await enqueueEvents(database.db, space, Array.from({ length: 12 }, () => sampleEvent()));
+    await enqueueEvents(
+      database.db,
+      space,
+      Array.from({ length: 12 }, () => sampleEvent()),
+    );
     let seen: string[] = [];
     await withOutboxBatch(database.sql, 12, async (rows) => {
       seen = rows.map((r) => r.id);
@@ -196,12 +200,29 @@ describe('withOutboxBatch', () => {
 describe('pendingOutbox (the ordered relay)', () => {
   it('reads pending rows in numeric id order only while its session leads', async () => {
     await database.sql`truncate outbox restart identity`;
-    await enqueueEvents(database.db, space, Array.from({ length: 12 }, () => sampleEvent()));
+    await enqueueEvents(
+      database.db,
+      space,
+      Array.from({ length: 12 }, () => sampleEvent()),
+    );
     const first = await database.sql.reserve();
     const second = await database.sql.reserve();
     try {
       const read = await pendingOutbox(first, 100);
-      expect(read.lead && read.rows.map((r) => r.id)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
+      expect(read.lead && read.rows.map((r) => r.id)).toEqual([
+        '1',
+        '2',
+        '3',
+        '4',
+        '5',
+        '6',
+        '7',
+        '8',
+        '9',
+        '10',
+        '11',
+        '12',
+      ]);
       expect(await pendingOutbox(second, 100)).toEqual({ lead: false });
       // Asking again in the leading session neither fails nor keeps the lock once it leaves.
       expect((await pendingOutbox(first, 2)).lead).toBe(true);

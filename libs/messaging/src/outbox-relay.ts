@@ -60,7 +60,10 @@ export interface OutboxRelay {
 const encoder = new TextEncoder();
 
 class PublishFailed extends Error {
-  constructor(readonly failed: number, firstError: string | undefined) {
+  constructor(
+    readonly failed: number,
+    firstError: string | undefined,
+  ) {
     super(`publish failed: ${firstError}`);
     this.name = 'PublishFailed';
   }
