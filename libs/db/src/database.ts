@@ -34,7 +34,30 @@ export function createDatabase(opts: DatabaseOptions): Database {
   const db = drizzle(sql, { logger: { logQuery: recordQuery } });
   traceTransactions(db, opts.url);
   signalOutboxCommits(db, sql);
+  sessionFactories.set(sql, (name) =>
+    postgres(opts.url, {
+      max: 1,
+      connection: { application_name: `${opts.applicationName}-${name}` },
+      onnotice: (notice) => opts.logger?.debug({ notice: notice.message }, 'postgres notice'),
+    }),
+  );
   return { sql, db, close: () => sql.end({ timeout: 5 }) };
+}
+
+const sessionFactories = new WeakMap<postgres.Sql, (name: string) => postgres.Sql>();
+
+/**
+ * A client of one connection to the database of `sql` (a `createDatabase` pool), for state
+ * that lives in a session, such as a session advisory lock; `name` is appended to the
+ * application name. When its connection drops, the next query opens a new one (a new session:
+ * the caller re-establishes its state). A connection reserved from the pool would not do: a
+ * query on a reserved connection whose socket has closed throws inside postgres.js, outside
+ * any promise, and takes the process down. End it with `end()`.
+ */
+export function openSession(sql: postgres.Sql, name: string): postgres.Sql {
+  const open = sessionFactories.get(sql);
+  if (!open) throw new Error('openSession needs a pool opened by createDatabase');
+  return open(name);
 }
 
 /**

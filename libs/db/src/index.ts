@@ -1,4 +1,4 @@
-export { createDatabase, ensureDatabase, maintenanceUrl } from './database.js';
+export { createDatabase, ensureDatabase, maintenanceUrl, openSession } from './database.js';
 export type { Database, DatabaseOptions } from './database.js';
 export { LIB_MIGRATIONS_FOLDER, MIGRATION_LOCK_KEY, runMigrations } from './migrate.js';
 export {

@@ -4,6 +4,7 @@ import type postgres from 'postgres';
 import {
   OUTBOX_CHANNEL,
   leaveOutboxLead,
+  openSession,
   markOutbox,
   notifyRelays,
   onOutboxCommitted,
@@ -45,7 +46,7 @@ export interface OutboxRelayOptions {
   retryBackoffMs?: [number, number];
   /**
    * Default true: one relay per database publishes (the one holding the relay lock on its
-   * own connection; the others stand by and take over when it goes), so rows leave in id
+   * own session; the others stand by and take over when it goes), so rows leave in id
    * order. false: every relay claims disjoint batches (`withOutboxBatch`) and publishes at
    * the same time, which can put a later event of an aggregate on the stream first.
    */
@@ -127,7 +128,7 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
     return result;
   };
   const ordered = options.ordered ?? true;
-  const leader = ordered ? leaderConnection(sql, log) : undefined;
+  const leader = ordered ? leaderSession(sql, log) : undefined;
   const listening = await sql.listen(OUTBOX_CHANNEL, nudge);
   // This process's own commits wake it at once, without a round trip through Postgres.
   const unsubscribe = onOutboxCommitted(sql, () => {
@@ -148,7 +149,7 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       } while (claimed === batchSize && !stopping);
       return true;
     }
-    const conn = await leader.connection();
+    const conn = leader.session;
     let next = await pendingOutbox(conn, batchSize);
     if (!next.lead) return false;
     while (next.lead && next.rows.length > 0 && !stopping) {
@@ -188,7 +189,6 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       } catch (error) {
         failures += 1;
         if (error instanceof PublishFailed) metrics?.failures.inc(error.failed);
-        else await leader?.reset();
         const delay = Math.min(firstBackoff * 2 ** (failures - 1), maxBackoff);
         log.warn({ err: error, failures, retryInMs: delay }, 'outbox relay batch failed: rows stay pending');
         nudged = false;
@@ -207,38 +207,26 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       await loop;
       unsubscribe();
       await listening.unlisten();
-      await leader?.reset();
+      await leader?.close();
       log.info('outbox relay stopped');
     },
   };
 }
 
 /**
- * The relay's own connection, on which it holds the relay lock while it leads. `reset` lets
- * go of the lock and of the connection (after an error, or at stop); the next `connection`
- * reserves a fresh one.
+ * The relay's own session (a one-connection client), on which it holds the relay lock while it
+ * leads. If the connection drops, the lock goes with it and the next read opens a new session
+ * that asks for the lock again. `close` lets go of the lock and ends the client.
  */
-function leaderConnection(sql: postgres.Sql, log: Logger) {
-  let reserved: Promise<postgres.ReservedSql> | undefined;
+function leaderSession(sql: postgres.Sql, log: Logger) {
+  const session = openSession(sql, 'outbox-relay');
   return {
-    connection(): Promise<postgres.ReservedSql> {
-      if (!reserved) {
-        const attempt = sql.reserve();
-        attempt.catch(() => {
-          if (reserved === attempt) reserved = undefined;
-        });
-        reserved = attempt;
-      }
-      return reserved;
-    },
-    async reset(): Promise<void> {
-      const pending = reserved;
-      reserved = undefined;
-      const conn = await pending?.catch(() => undefined);
-      if (!conn) return;
-      // A broken connection cannot say so; its session, and its lock, end with it.
-      await leaveOutboxLead(conn).catch((error: unknown) => log.debug({ err: error }, 'leaving the relay lock failed'));
-      conn.release();
+    session,
+    async close(): Promise<void> {
+      await leaveOutboxLead(session).catch((error: unknown) =>
+        log.debug({ err: error }, 'leaving the relay lock failed'),
+      );
+      await session.end({ timeout: 5 });
     },
   };
 }

@@ -133,6 +133,22 @@ describe('startOutboxRelay', () => {
     }
   });
 
+  it('keeps publishing after its leader connection is killed', async () => {
+    const t = tenant();
+    await relay({ pollIntervalMs: 100, retryBackoffMs: [20, 200] });
+    await commitEvents(t, 5);
+    await expect.poll(() => inStream(t), { timeout: 5_000 }).toBe(5);
+    // The session holding the relay lock: the only one that has asked for it.
+    const killed = await h.database.sql<{ pid: number }[]>`
+      select pid from pg_locks where locktype = 'advisory' and granted and pid <> pg_backend_pid()`;
+    expect(killed).toHaveLength(1);
+    await h.database.sql`select pg_terminate_backend(${killed[0]!.pid})`;
+    await commitEvents(t, 5);
+    await expect.poll(() => inStream(t), { timeout: 5_000 }).toBe(10);
+    expect(await pendingRows()).toBe(0);
+    await stopAll();
+  });
+
   it.each([true, false])('publishes each event once with two relays running at once (ordered: %s)', async (ordered) => {
     const t = tenant();
     await Promise.all([relay({ batchSize: 20, ordered }), relay({ batchSize: 20, ordered })]);
