@@ -19,13 +19,13 @@ export {
   pruneOutbox,
   changeWithEvents,
   toOutboxValues,
-  withOutboxBatch,
 } from './outbox.js';
 export { OUTBOX_LOCK_KEY, leaveOutboxLead, pendingOutbox } from './outbox-lead.js';
 export { notifyRelays, onOutboxCommitted } from './outbox-signal.js';
 export type { OutboxRow, PublishResult } from './outbox.js';
 export type { PendingOutbox } from './outbox-lead.js';
 export { markProcessed, markProcessedMany } from './processed.js';
+export { withoutLoneSurrogates } from './json-param.js';
 export {
   checkpointRebuild,
   claimRebuild,

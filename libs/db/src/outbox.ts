@@ -138,47 +138,8 @@ export function toOutboxRow(r: ClaimedRow): OutboxRow {
   };
 }
 
-/**
- * Unordered: claims up to `limit` pending rows (oldest first, skipping rows another relay
- * holds), hands them to `publish`, then marks the `sent` ones and bumps
- * `attempts`/`last_error` on the `failed` ones, all in one transaction; rows in neither list
- * stay pending untouched. Replicas doing this publish disjoint batches at the same time, so a
- * later event of an aggregate can reach the stream before an earlier one another replica
- * holds: the ordered relay publishes through `leadOutbox` instead. When `publish` throws,
- * every claimed row is bumped with its message and the error is rethrown after the commit.
- * Rows stay locked while `publish` runs, so it should bound its own time. Returns the number
- * of rows claimed.
- */
-export async function withOutboxBatch(
-  sql: postgres.Sql,
-  limit: number,
-  publish: (rows: OutboxRow[]) => Promise<PublishResult>,
-): Promise<number> {
-  let thrown: { error: unknown } | undefined;
-  const claimed = await sql.begin(async (tx) => {
-    // `outbox.id`: a bare `id` would be the text alias (`'10' < '9'`), and, unable to use the
-    // pending index, the query would read the whole table.
-    const rows = await tx<ClaimedRow[]>`
-      select id::text as id, event_id::text as event_id, subject, event, headers, attempts, created_at
-      from outbox where sent_at is null order by outbox.id limit ${limit} for update skip locked`;
-    if (rows.length === 0) return 0;
-    const batch = rows.map(toOutboxRow);
-    let outcome: PublishResult;
-    try {
-      outcome = await publish(batch);
-    } catch (error) {
-      thrown = { error };
-      outcome = { sent: [], failed: batch.map((r) => ({ id: r.id, error: errorText(error) })) };
-    }
-    await markOutbox(tx, outcome);
-    return rows.length;
-  });
-  if (thrown) throw thrown.error;
-  return claimed;
-}
-
 /** Marks the `sent` rows and bumps `attempts`/`last_error` on the `failed` ones. */
-export async function markOutbox(tx: postgres.Sql | postgres.TransactionSql, result: PublishResult): Promise<void> {
+export async function markOutbox(tx: postgres.Sql, result: PublishResult): Promise<void> {
   if (result.sent.length > 0) {
     await tx`update outbox set sent_at = now() where id = any(${result.sent.map(String)}::bigint[])`;
   }
@@ -189,10 +150,6 @@ export async function markOutbox(tx: postgres.Sql | postgres.TransactionSql, res
         as f(id, error)
       where o.id = f.id`;
   }
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Deletes rows sent more than `olderThanMs` ago; pending rows are never pruned. Returns the count. */

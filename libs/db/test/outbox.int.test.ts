@@ -14,9 +14,7 @@ import {
   pendingOutbox,
   outboxBacklog,
   pruneOutbox,
-  withOutboxBatch,
   type Database,
-  type OutboxRow,
 } from '@chom/db';
 import { applyLibSchema, createTestDatabase, type TestDatabase } from '@chom/db/testing';
 
@@ -100,74 +98,13 @@ describe('enqueueEvents', () => {
   });
 });
 
-describe('withOutboxBatch', () => {
-  it('claims pending rows in id order and marks the sent ones', async () => {
-    await clearOutbox();
-    await enqueueEvents(database.db, space, [sampleEvent(), sampleEvent(), sampleEvent()]);
-    const ids = await pendingIds();
-    let seen: OutboxRow[] = [];
-    const claimed = await withOutboxBatch(database.sql, 2, async (rows) => {
-      seen = rows;
-      return { sent: rows.map((r) => r.id), failed: [] };
-    });
-    expect(claimed).toBe(2);
-    expect(seen.map((r) => r.id)).toEqual(ids.slice(0, 2));
-    expect(seen[0]).toMatchObject({ attempts: 0, headers: {}, subject: 'events.t_test.site.created' });
-    expect(await pendingIds()).toEqual(ids.slice(2));
-    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toBe(1);
-  });
-
-  it('claims in numeric id order across a power of ten (ids 1..12: 9 before 10)', async () => {
-    await database.sql`truncate outbox restart identity`;
-    await enqueueEvents(
-      database.db,
-      space,
-      Array.from({ length: 12 }, () => sampleEvent()),
-    );
-    let seen: string[] = [];
-    await withOutboxBatch(database.sql, 12, async (rows) => {
-      seen = rows.map((r) => r.id);
-      return { sent: [], failed: [] };
-    });
-    expect(seen).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
-  });
-
-  it('never hands the same row to two concurrent batches', async () => {
-    await clearOutbox();
-    await enqueueEvents(
-      database.db,
-      space,
-      Array.from({ length: 20 }, () => sampleEvent()),
-    );
-    let entered = 0;
-    let release!: () => void;
-    const bothIn = new Promise<void>((resolve) => (release = resolve));
-    const claims: string[][] = [];
-    const publish = async (rows: OutboxRow[]) => {
-      claims.push(rows.map((r) => r.id));
-      if (++entered === 2) release();
-      await Promise.race([bothIn, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-      return { sent: rows.map((r) => r.id), failed: [] };
-    };
-    const counts = await Promise.all([
-      withOutboxBatch(database.sql, 10, publish),
-      withOutboxBatch(database.sql, 10, publish),
-    ]);
-    expect(counts).toEqual([10, 10]);
-    const [a = [], b = []] = claims;
-    expect(a.filter((id) => b.includes(id))).toEqual([]);
-    expect(await pendingIds()).toEqual([]);
-  });
-
-  it('bumps attempts and last_error on failed rows and leaves them pending', async () => {
+describe('markOutbox', () => {
+  it('marks the sent rows, bumps attempts and last_error on the failed ones and leaves them pending', async () => {
     await clearOutbox();
     await enqueueEvents(database.db, space, [sampleEvent(), sampleEvent()]);
     const [first, second] = await pendingIds();
-    await withOutboxBatch(database.sql, 10, async () => ({
-      sent: [first!],
-      failed: [{ id: second!, error: 'nats down' }],
-    }));
-    await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [{ id: second!, error: 'still down' }] }));
+    await markOutbox(database.sql, { sent: [first!], failed: [{ id: second!, error: 'nats down' }] });
+    await markOutbox(database.sql, { sent: [], failed: [{ id: second!, error: 'still down' }] });
     const rows =
       await database.sql`select id::text as id, attempts, last_error, sent_at is null as pending from outbox order by outbox.id`;
     expect(rows).toEqual([
@@ -175,29 +112,9 @@ describe('withOutboxBatch', () => {
       { id: second, attempts: 2, last_error: 'still down', pending: true },
     ]);
   });
-
-  it('bumps every claimed row and rethrows when publish throws', async () => {
-    await clearOutbox();
-    await enqueueEvents(database.db, space, [sampleEvent(), sampleEvent()]);
-    await expect(
-      withOutboxBatch(database.sql, 10, async () => {
-        throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
-    const rows = await database.sql`select attempts, last_error from outbox where sent_at is null`;
-    expect(rows).toEqual([
-      { attempts: 1, last_error: 'boom' },
-      { attempts: 1, last_error: 'boom' },
-    ]);
-  });
-
-  it('claims nothing when nothing is pending', async () => {
-    await clearOutbox();
-    expect(await withOutboxBatch(database.sql, 10, async () => ({ sent: [], failed: [] }))).toBe(0);
-  });
 });
 
-describe('pendingOutbox (the ordered relay)', () => {
+describe('pendingOutbox', () => {
   it('reads pending rows in numeric id order only while its session leads', async () => {
     await database.sql`truncate outbox restart identity`;
     await enqueueEvents(

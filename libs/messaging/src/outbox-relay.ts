@@ -11,7 +11,6 @@ import {
   outboxBacklog,
   pendingOutbox,
   pruneOutbox,
-  withOutboxBatch,
   type OutboxRow,
   type PublishResult,
 } from '@chom/db';
@@ -44,13 +43,6 @@ export interface OutboxRelayOptions {
   publishTimeoutMs?: number;
   /** Backoff after a failed batch: doubles from the first to the second value (default 100 ms .. 10 s). */
   retryBackoffMs?: [number, number];
-  /**
-   * Default true: one relay per database publishes (the one holding the relay lock on its
-   * own session; the others stand by and take over when it goes), so rows leave in id
-   * order. false: every relay claims disjoint batches (`withOutboxBatch`) and publishes at
-   * the same time, which can put a later event of an aggregate on the stream first.
-   */
-  ordered?: boolean;
 }
 
 export interface OutboxRelay {
@@ -73,8 +65,8 @@ class PublishFailed extends Error {
 /**
  * Publishes committed outbox rows to JetStream, oldest first, and marks them sent. Woken at
  * once by this process's own commits, by `NOTIFY chom_outbox` from other processes, and by
- * polling as the fallback; keeps going while rows are pending. Ordered (the default), only
- * the relay holding the relay lock publishes, with two statements per batch and no
+ * polling as the fallback; keeps going while rows are pending. Only the relay holding the
+ * relay lock (one per database) publishes, so rows reach the stream in id order, with two statements per batch and no
  * transaction (marking a batch and reading the next share a round trip); a relay standing by
  * notifies the leader of its own process's commits and bids for the lead at every poll. Each
  * event is published with `Nats-Msg-Id` = its id, so a row published again (a crash between
@@ -113,22 +105,10 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       wake = done;
     });
 
-  const publish = async (rows: OutboxRow[]): Promise<PublishResult> => {
-    let result: PublishResult;
-    try {
-      result = await publishBatch(
-        js,
-        rows,
-        options.publishTimeoutMs ?? 5_000,
-        metrics && ((row) => observePublished(metrics, row)),
-      );
-    } catch (error) {
-      result = { sent: [], failed: rows.map((r) => ({ id: r.id, error: errorText(error) })) };
-    }
-    return result;
-  };
-  const ordered = options.ordered ?? true;
-  const leader = ordered ? leaderSession(sql, log) : undefined;
+  // Never throws: a row that fails is reported in `failed`.
+  const publish = (rows: OutboxRow[]): Promise<PublishResult> =>
+    publishBatch(js, rows, options.publishTimeoutMs ?? 5_000, metrics && ((row) => observePublished(metrics, row)));
+  const leader = leaderSession(sql, log);
   const listening = await sql.listen(OUTBOX_CHANNEL, nudge);
   // This process's own commits wake it at once, without a round trip through Postgres.
   const unsubscribe = onOutboxCommitted(sql, () => {
@@ -140,15 +120,6 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
 
   /** One wake-up's work: true when this relay published (or could have), false when standing by. */
   const drain = async (): Promise<boolean> => {
-    if (!leader) {
-      let claimed: number;
-      do {
-        let result: PublishResult = { sent: [], failed: [] };
-        claimed = await withOutboxBatch(sql, batchSize, async (rows) => (result = await publish(rows)));
-        if (result.failed.length > 0) throw new PublishFailed(result.failed.length, result.failed[0]?.error);
-      } while (claimed === batchSize && !stopping);
-      return true;
-    }
     const conn = leader.session;
     let next = await pendingOutbox(conn, batchSize);
     if (!next.lead) return false;
@@ -199,7 +170,7 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
     }
   })();
 
-  log.info({ batchSize, pollIntervalMs, ordered }, 'outbox relay started');
+  log.info({ batchSize, pollIntervalMs }, 'outbox relay started');
   return {
     async stop() {
       stopping = true;
@@ -207,7 +178,7 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       await loop;
       unsubscribe();
       await listening.unlisten();
-      await leader?.close();
+      await leader.close();
       log.info('outbox relay stopped');
     },
   };
@@ -229,10 +200,6 @@ function leaderSession(sql: postgres.Sql, log: Logger) {
       await session.end({ timeout: 5 });
     },
   };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Counts the row's event by type and observes its dispatch duration, at its publish ack. */

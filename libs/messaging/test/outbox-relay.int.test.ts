@@ -149,9 +149,9 @@ describe('startOutboxRelay', () => {
     await stopAll();
   });
 
-  it.each([true, false])('publishes each event once with two relays running at once (ordered: %s)', async (ordered) => {
+  it('publishes each event once with two relays running at once', async () => {
     const t = tenant();
-    await Promise.all([relay({ batchSize: 20, ordered }), relay({ batchSize: 20, ordered })]);
+    await Promise.all([relay({ batchSize: 20 }), relay({ batchSize: 20 })]);
     await commitEvents(t, 300, h.space, 30);
     await expect.poll(pendingRows, { timeout: 10_000 }).toBe(0);
     expect(await inStream(t)).toBe(300);

@@ -1,3 +1,4 @@
+import { withoutLoneSurrogates } from '@chom/db';
 import { uuidv7, type AuditSeverity } from '@chom/contracts';
 import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
@@ -44,15 +45,6 @@ export async function insertAuditEntries(db: AuditDb, entries: NewAuditLog[]): P
     on conflict (event_id) do nothing
     returning event_id::text as event_id`);
   return inserted.map((row) => row.event_id);
-}
-
-/**
- * postgres.js sent a text parameter as UTF-8, a lone surrogate becoming U+FFFD; inside the JSON
- * parameter it is an escape Postgres refuses. The actor id is the one free text column whose
- * value is not also in `metadata` (where Postgres refused it before too).
- */
-function withoutLoneSurrogates(text: string): string {
-  return text.replace(/\p{Cs}/gu, '\uFFFD');
 }
 
 export interface AuditFilter {

@@ -38,7 +38,7 @@ export async function recordMetrics(events: readonly AnyEvent[], deps: RecordMet
         counted.map((e) => e.id),
       ),
       rememberSiteTypes(tx, types),
-      findSiteTypes(tx, [...new Set(unknown)]),
+      findSiteTypes(tx, unknown),
     ]);
     for (const [siteId, siteType] of found) types.set(siteId, siteType);
     const todo = counted.filter((e) => fresh.has(e.id));

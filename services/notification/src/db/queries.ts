@@ -1,3 +1,4 @@
+import { withoutLoneSurrogates } from '@chom/db';
 import { and, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '@chom/contracts';
 import type { DbExecutor } from '@chom/db';
@@ -80,16 +81,6 @@ export async function insertDeliveries(db: Db, rows: readonly NewDelivery[]): Pr
       status text, attempts int, max_attempts int, next_attempt_at timestamptz, sent_at timestamptz,
       created_at timestamptz, updated_at timestamptz)
     on conflict do nothing`);
-}
-
-/**
- * postgres.js sent a text parameter as UTF-8, a lone surrogate becoming U+FFFD; inside the JSON
- * parameter it is an escape Postgres refuses. The user id (the event's actor) is the one free
- * text column whose value is not also in a jsonb column of the row (where Postgres refused it
- * before too).
- */
-function withoutLoneSurrogates(text: string): string {
-  return text.replace(/\p{Cs}/gu, '\uFFFD');
 }
 
 /** Live webhooks of these tenants (each with its event-type filter: none means every type). */
