@@ -29,7 +29,8 @@ const Env = z
       maxDeliver: 5,
       backoffMs: '1000,5000,30000',
       ackWaitMs: 30_000,
-      concurrency: 4,
+      // One batch at a time: what arrives meanwhile fills the next (see the metrics listener).
+      concurrency: 1,
       batchSize: 100,
     }),
     BACKUP_STORAGE_DIR: withDefault(z.string().min(1), '/var/lib/chom/backups'),

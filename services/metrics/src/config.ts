@@ -21,9 +21,11 @@ const Env = z
       maxDeliver: 5,
       backoffMs: '1000,5000,15000,30000',
       ackWaitMs: 30_000,
-      // A few transactions at a time, each for up to a batch of events: under load the
-      // batches fill up, and one commit counts many events.
-      concurrency: 4,
+      // One transaction at a time per replica, for up to a batch of events: the events that
+      // arrive while it runs go together in the next (group commit), so under load one commit
+      // counts many events. Four at a time, the batches stayed small: metrics CPU per site 1.61 ms
+      // against 1.04 ms at one (bench, 3,000 sites, 2026-12-05).
+      concurrency: 1,
       batchSize: 100,
     }),
     // Seed: UpdateTenantMetrics, 3 tries with 30 s backoff.
@@ -31,7 +33,7 @@ const Env = z
       maxDeliver: 3,
       backoffMs: '30000',
       ackWaitMs: 30_000,
-      concurrency: 4,
+      concurrency: 1, // as METRICS
       batchSize: 100,
     }),
   })

@@ -33,7 +33,9 @@ const Env = z
       maxDeliver: 3,
       backoffMs: '120000',
       ackWaitMs: 30_000,
-      concurrency: 4,
+      // One batch at a time: what arrives meanwhile fills the next (see the metrics listener);
+      // the deliveries themselves run apart (DELIVERY_CONCURRENCY).
+      concurrency: 1,
       batchSize: 50,
     }),
     DELIVERY_MAX_ATTEMPTS: withDefault(int(1, 100), 3),
