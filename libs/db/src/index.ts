@@ -1,4 +1,4 @@
-export { createDatabase, ensureDatabase, maintenanceUrl, openSession } from './database.js';
+export { createDatabase, ensureDatabase, maintenanceUrl, openSession, withStatementSpan } from './database.js';
 export type { Database, DatabaseOptions } from './database.js';
 export { LIB_MIGRATIONS_FOLDER, MIGRATION_LOCK_KEY, runMigrations } from './migrate.js';
 export {
@@ -18,14 +18,17 @@ export {
   outboxBacklog,
   pruneOutbox,
   changeWithEvents,
+  changeManyWithEvents,
   toOutboxValues,
 } from './outbox.js';
 export { OUTBOX_LOCK_KEY, leaveOutboxLead, pendingOutbox } from './outbox-lead.js';
 export { notifyRelays, onOutboxCommitted } from './outbox-signal.js';
-export type { OutboxRow, PublishResult } from './outbox.js';
+export type { KeyedEvents, OutboxRow, PublishResult } from './outbox.js';
 export type { PendingOutbox } from './outbox-lead.js';
 export { markProcessed, markProcessedMany } from './processed.js';
 export { withoutLoneSurrogates } from './json-param.js';
+export { groupCommit } from './group-commit.js';
+export type { GroupCommitOptions } from './group-commit.js';
 export {
   checkpointRebuild,
   claimRebuild,

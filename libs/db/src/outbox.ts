@@ -115,6 +115,56 @@ export async function changeWithEvents(
   return changed;
 }
 
+/** One change of a {@link changeManyWithEvents} batch: its key, its events and their trace headers. */
+export interface KeyedEvents {
+  key: string;
+  events: readonly AnyEvent[];
+  headers: Record<string, string>;
+}
+
+/**
+ * The batch form of {@link changeWithEvents}: one statement changes the rows of many keys and
+ * writes the events of each key whose change returned a row, in the order given. `change`
+ * must end in `RETURNING <key> AS key`. Returns the keys changed, so a caller can tell each
+ * item of a batch (see `groupCommit`) whether its change happened.
+ */
+export async function changeManyWithEvents(
+  db: DbExecutor,
+  space: Pick<SubjectSpace, 'events'>,
+  change: SQL,
+  items: readonly KeyedEvents[],
+): Promise<Set<string>> {
+  const rows = JSON.stringify(
+    items.flatMap((item) =>
+      toOutboxValues(space, item.events, item.headers).map((v) => ({
+        key: item.key,
+        event_id: v.eventId,
+        subject: v.subject,
+        event: v.event,
+        headers: v.headers,
+      })),
+    ),
+  );
+  const changed = await db.execute<{ key: string }>(drizzleSql`
+    with changed as (${change}),
+    queued as (
+      insert into outbox (event_id, subject, event, headers)
+      select v.event_id, v.subject, v.event, v.headers
+      from rows from (json_to_recordset(${rows}::json)
+        as (key text, event_id uuid, subject text, event jsonb, headers jsonb)) with ordinality
+        as v(key, event_id, subject, event, headers, n)
+      where v.key in (select key::text from changed)
+      order by v.n
+    )
+    select key::text as key from changed`);
+  const keys = new Set(changed.map((row) => row.key));
+  if (keys.size > 0 && items.some((item) => item.events.length > 0) && !deferOutboxSignal(db)) {
+    const pool = (db as { $client?: postgres.Sql }).$client;
+    if (pool) signalOutbox(pool);
+  }
+  return keys;
+}
+
 /** A claimed row as Postgres returns it; `id` null only in the "lock held elsewhere" row. */
 export interface ClaimedRow {
   id: string | null;

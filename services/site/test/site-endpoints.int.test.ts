@@ -64,6 +64,30 @@ describe('site.create', () => {
     expect(again).toMatchObject({ tenantId: 't_b', domain, status: 'provisioning' });
   });
 
+  it('gives each domain of concurrent creations one site, and writes events only for the sites stored', async () => {
+    const domains = Array.from({ length: 8 }, (_, i) => uniqueDomain(`burst${i}`));
+    const requests = domains.flatMap((domain) =>
+      ['t_x', 't_y', 't_z'].map((tenant) => ({ ctx: ctx(tenant), domain, siteType: 'html' as const })),
+    );
+    const outcomes = await Promise.allSettled(requests.map((r) => h.call(SiteOps.create, r)));
+    const created = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as { code?: string }] : []));
+    expect(created.map((s) => s.domain).sort()).toEqual([...domains].sort());
+    expect(refused).toHaveLength(16);
+    expect(new Set(refused.map((e) => e.code))).toEqual(new Set(['DOMAIN_TAKEN']));
+
+    const events = (await h.outboxEvents()).filter(
+      (e) => e.type === 'site.created' && domains.includes((e.data as { domain: string }).domain),
+    );
+    expect(events.map((e) => (e.data as { siteId: string }).siteId).sort()).toEqual(created.map((s) => s.id).sort());
+    for (const site of created) {
+      await expect(h.call(SiteOps.get, { ctx: ctx(site.tenantId), siteId: site.id })).resolves.toMatchObject({
+        id: site.id,
+        domain: site.domain,
+      });
+    }
+  });
+
   it('rejects invalid input with VALIDATION_FAILED', async () => {
     await expect(
       h.call(SiteOps.create, { ctx: ctx('t_a'), domain: 'not a domain', siteType: 'wordpress' }),

@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
-import { AppError, type AnyEvent, type Site, type SiteStatus, type SiteType, type SubjectSpace } from '@chom/contracts';
+import type { AnyEvent, Site, SiteStatus, SiteType, SubjectSpace } from '@chom/contracts';
 import { changeWithEvents, type DbExecutor } from '@chom/db';
 import type { VpsSpec } from '../config.js';
 import { encodeCursor, type SiteCursor } from './cursor.js';
@@ -30,17 +30,6 @@ export function toSite(row: SiteRow): Site {
   };
 }
 
-const LIVE_DOMAIN_KEY = 'sites_live_domain_key';
-
-/** drizzle wraps driver errors (`DrizzleQueryError`): look down the cause chain. */
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  for (let e = error as { code?: unknown; constraint_name?: unknown; cause?: unknown } | undefined; e;) {
-    if (e.code === '23505' && e.constraint_name === constraint) return true;
-    e = e.cause as typeof e;
-  }
-  return false;
-}
-
 function single(rows: SiteRow[]): Site {
   const [row] = rows;
   if (!row) throw new Error('expected one site row');
@@ -54,45 +43,6 @@ export interface NewSite {
   siteType: SiteType;
   status: SiteStatus;
   at: Date;
-}
-
-/**
- * Inserts the site and writes its events to the outbox, in one statement (no transaction, one
- * round trip). Throws `DOMAIN_TAKEN` when a live site (of any tenant) already has the domain.
- */
-export async function insertSite(
-  db: Db,
-  space: Pick<SubjectSpace, 'events'>,
-  site: NewSite,
-  events: readonly AnyEvent[],
-): Promise<Site> {
-  const { at, ...values } = site;
-  const row = { ...values, createdAt: at, updatedAt: at };
-  // Plain SQL rather than the insert builder: this runs on every creation, and the builder's
-  // per-column work was a measurable share of the service's CPU.
-  const change = sql`
-    insert into sites (id, tenant_id, domain, site_type, status, created_at, updated_at)
-    values (${row.id}, ${row.tenantId}, ${row.domain}, ${row.siteType}, ${row.status},
-      ${at.toISOString()}::timestamptz, ${at.toISOString()}::timestamptz)
-    returning id`;
-  try {
-    await changeWithEvents(db, space, change, events);
-  } catch (error) {
-    if (isUniqueViolation(error, LIVE_DOMAIN_KEY)) {
-      throw new AppError('DOMAIN_TAKEN', `domain ${site.domain} is already taken`, { cause: error });
-    }
-    throw error;
-  }
-  // Every column is the caller's: the row written is the row returned.
-  return toSite({
-    ...row,
-    vpsId: null,
-    failureReason: null,
-    provisionedAt: null,
-    deletedAt: null,
-    sslExpiresAt: null,
-    sslExpiryNotifiedOn: null,
-  });
 }
 
 const liveSiteOf = (tenantId: string, siteId: string) =>
