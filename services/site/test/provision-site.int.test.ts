@@ -106,6 +106,19 @@ describe('provisionSite', () => {
     }
   });
 
+  it('provisions a burst of sites at once: one unit and one site.provisioned each', async () => {
+    const sites = await Promise.all(Array.from({ length: 12 }, () => createSite('burst')));
+    const events = await Promise.all(sites.map((s) => h.createdEvent(s.id)));
+    const before = await allocated();
+    const results = await Promise.all(events.map((e) => provisionSite(e, h.deps)));
+    expect(results.map((r) => r.outcome)).toEqual(sites.map(() => 'provisioned'));
+    expect(await allocated()).toBe(before + 12);
+    for (const site of sites) {
+      expect(await get(site.id)).toMatchObject({ status: 'active', vpsId: expect.stringMatching(/^vps-[ab]$/) });
+      expect((await eventsOf(site.id)).map((e) => e.type)).toEqual(['site.created', 'site.provisioned']);
+    }
+  });
+
   it('fails the site on a ProvisioningError and releases its VPS', async () => {
     const site = await createSite('fail');
     const before = await allocated();

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
-import type { AnyEvent, Site, SiteStatus, SiteType, SubjectSpace } from '@chom/contracts';
-import { changeWithEvents, type DbExecutor } from '@chom/db';
+import type { Site, SiteStatus, SiteType } from '@chom/contracts';
+import type { DbExecutor } from '@chom/db';
 import type { VpsSpec } from '../config.js';
 import { encodeCursor, type SiteCursor } from './cursor.js';
 import { sites, vpsServers } from './schema.js';
@@ -147,65 +147,11 @@ async function takeVpsUnit(db: Db, siteId: string, at: Date, lockMode: SQL): Pro
   return rows[0]?.id;
 }
 
-/**
- * The usual first try of a provisioning, in one statement: a site of this tenant still
- * `provisioning` without a server gets a unit of the least loaded server with room that is
- * not locked. `undefined` when any of that does not hold: the caller then takes the careful
- * path (a transaction that tells the cases apart and may wait on a locked server).
- */
-export async function claimFreshSite(
-  db: Db,
-  claim: { siteId: string; tenantId: string; at: Date },
-): Promise<string | undefined> {
-  const rows = await db.execute<{ id: string }>(sql`
-    WITH site AS (
-      SELECT id FROM sites
-      WHERE id = ${claim.siteId} AND tenant_id = ${claim.tenantId} AND status = 'provisioning' AND vps_id IS NULL
-      FOR UPDATE
-    ),
-    unit AS (
-      UPDATE vps_servers SET allocated = allocated + 1, updated_at = now()
-      WHERE id = (
-        SELECT id FROM vps_servers
-        WHERE active AND allocated < capacity AND EXISTS (SELECT 1 FROM site)
-        ORDER BY allocated::float / capacity, id
-        LIMIT 1
-        FOR UPDATE SKIP LOCKED
-      )
-      RETURNING id
-    )
-    UPDATE sites SET vps_id = unit.id, updated_at = ${claim.at.toISOString()}::timestamptz
-    FROM unit, site WHERE sites.id = site.id
-    RETURNING unit.id`);
-  return rows[0]?.id;
-}
-
 export async function releaseVps(db: Db, vpsId: string): Promise<void> {
   await db
     .update(vpsServers)
     .set({ allocated: sql`GREATEST(${vpsServers.allocated} - 1, 0)`, updatedAt: sql`now()` })
     .where(eq(vpsServers.id, vpsId));
-}
-
-/**
- * Marks a site that is still `provisioning` active and writes its events to the outbox, in one
- * statement; false when it is not provisioning any more (deleted meanwhile), and then no event
- * is written: the row lock of the update decides against a concurrent delete.
- */
-export async function markSiteActive(
-  db: Db,
-  space: Pick<SubjectSpace, 'events'>,
-  change: { siteId: string; at: Date; sslExpiresAt: Date },
-  events: readonly AnyEvent[],
-): Promise<boolean> {
-  const { siteId, at, sslExpiresAt } = change;
-  const update = sql`
-    update sites set status = 'active', provisioned_at = ${at.toISOString()}::timestamptz,
-      updated_at = ${at.toISOString()}::timestamptz, failure_reason = null,
-      ssl_expires_at = ${sslExpiresAt.toISOString()}::timestamptz
-    where id = ${siteId} and status = 'provisioning'
-    returning id`;
-  return (await changeWithEvents(db, space, update, events)) > 0;
 }
 
 /** Marks a site failed; it no longer holds a server (the caller releases it in the same tx). */

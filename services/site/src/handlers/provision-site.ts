@@ -6,15 +6,8 @@ import {
   type SiteCreated,
 } from '@chom/contracts';
 import { enqueueEvents } from '@chom/db';
-import {
-  allocateVps,
-  claimFreshSite,
-  lockSite,
-  markSiteActive,
-  markSiteFailed,
-  releaseVps,
-  type Db,
-} from '../db/queries.js';
+import { claimFreshSite, markSiteActive } from '../db/provisioning-writes.js';
+import { allocateVps, lockSite, markSiteFailed, releaseVps, type Db } from '../db/queries.js';
 import { DAY_MS, DEFAULT_SSL, SOURCE, traceHeaders, type SiteDeps } from '../deps.js';
 import { ProvisioningError } from '../provisioning/provisioner.js';
 
@@ -46,7 +39,7 @@ export async function provisionSite(event: SiteCreated, deps: SiteDeps): Promise
   };
 
   // The usual case in one statement; anything else (a retry, a full pool, a deleted site) below.
-  const fast = await claimFreshSite(deps.db, { siteId, tenantId: event.tenantId, at: deps.now() });
+  const fast = await claimFreshSite(deps.db, deps.space, { siteId, tenantId: event.tenantId, at: deps.now() });
   const claim: Claim = fast
     ? { outcome: 'claimed', vpsId: fast }
     : await deps.db.transaction(async (tx): Promise<Claim> => {
