@@ -29,6 +29,10 @@ export async function connectNats(settings: NatsSettings, logger: Logger): Promi
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: true,
+    // Otherwise every request, publish and timer builds an Error up front, only to give a
+    // timeout the caller's stack: 6 % of the gateway's CPU under load (bench profile). Spans
+    // and logs already say which call it was.
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const status of nc.status()) {
