@@ -5,7 +5,7 @@ import type { AuditListenerSettings } from './config.js';
 import { createAuditWriter } from './db/audit-writer.js';
 import { insertAuditEntries, type AuditDb } from './db/queries.js';
 import { queryAuditEndpoint } from './endpoints/query-audit.js';
-import { recordAudit } from './handlers/record-audit.js';
+import { recordAudit, recordAuditBatch } from './handlers/record-audit.js';
 
 export const SERVICE_NAME = 'audit';
 /** The audit log as a rebuildable projection (`chom replay audit-log`). */
@@ -20,7 +20,11 @@ export interface AuditDeps {
 
 export interface AuditApp {
   endpoints: Endpoint[];
-  listener: { spec: ListenerSpec; handle: (event: AnyEvent) => Promise<void> };
+  listener: {
+    spec: ListenerSpec;
+    handle: (event: AnyEvent) => Promise<void>;
+    handleBatch: (events: readonly AnyEvent[]) => Promise<void>;
+  };
 }
 
 /** The audit listener: every event of the space, with the configured retry policy. */
@@ -34,12 +38,14 @@ export function buildApp(
   space: Pick<SubjectSpace, 'events'>,
   settings: AuditListenerSettings,
 ): AuditApp {
-  const writer = createAuditWriter((entries) => insertAuditEntries(deps.db, entries));
+  const insert = (entries: Parameters<typeof insertAuditEntries>[1]) => insertAuditEntries(deps.db, entries);
+  const writer = createAuditWriter(insert);
   return {
     endpoints: [queryAuditEndpoint(deps)],
     listener: {
       spec: auditListenerSpec(space, settings),
       handle: (event) => recordAudit(event, { writer, logger: deps.logger }),
+      handleBatch: (events) => recordAuditBatch(events, { insert, logger: deps.logger }),
     },
   };
 }

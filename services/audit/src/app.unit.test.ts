@@ -14,9 +14,9 @@ describe('audit app', () => {
       maxDeliver: 3,
       backoffMs: [60_000],
       ackWaitMs: 30_000,
-      concurrency: 16,
+      concurrency: 1,
       maxAckPending: 1_000,
-      batchSize: 1,
+      batchSize: 100,
     });
     expect(auditListenerSpec({ events: 't1.events' }, listener).filterSubject).toBe('t1.events.>');
   });

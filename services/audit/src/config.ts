@@ -19,7 +19,10 @@ const Env = z
       maxDeliver: 3,
       backoffMs: '60000',
       ackWaitMs: 30_000,
-      concurrency: 16,
+      // One batch at a time per replica, like the other batching listeners: the events that
+      // arrive while a batch is written fill the next one.
+      concurrency: 1,
+      batchSize: 100,
       maxAckPending: 1_000,
     }),
   })

@@ -10,7 +10,14 @@ describe('loadConfig', () => {
       space: { stream: 'EVENTS', events: 'events', services: 'svc' },
       ops: { port: 9102, host: '0.0.0.0' },
       logLevel: 'info',
-      listener: { maxDeliver: 3, backoffMs: [60_000], ackWaitMs: 30_000, concurrency: 16, maxAckPending: 1_000 },
+      listener: {
+        maxDeliver: 3,
+        backoffMs: [60_000],
+        ackWaitMs: 30_000,
+        concurrency: 1,
+        batchSize: 100,
+        maxAckPending: 1_000,
+      },
     });
   });
 

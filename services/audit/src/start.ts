@@ -54,6 +54,7 @@ export async function startAudit(options: StartAuditOptions): Promise<RunningAud
     stream: space.stream,
     spec: app.listener.spec,
     handle: app.listener.handle,
+    handleBatch: (items) => app.listener.handleBatch(items.map((item) => item.event)),
     failures: pgFailureStore(database.sql),
     logger,
     ...(options.registry ? { registry: options.registry } : {}),

@@ -16,7 +16,8 @@ export const FAST_LISTENER: AuditListenerSettings = {
   maxDeliver: 3,
   backoffMs: [20, 40],
   ackWaitMs: 5_000,
-  concurrency: 8,
+  concurrency: 2,
+  batchSize: 20,
   maxAckPending: 200,
 };
 

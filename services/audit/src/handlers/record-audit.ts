@@ -3,7 +3,7 @@ import { PermanentError } from '@chom/messaging';
 import type { Logger } from '@chom/telemetry';
 import { toAuditEntry } from '../audit-entry.js';
 import { isRowRejected, sqlState } from '../db/errors.js';
-import type { AuditWriter } from '../db/audit-writer.js';
+import type { AuditWriter, InsertEntries } from '../db/audit-writer.js';
 
 export interface RecordAuditDeps {
   writer: AuditWriter;
@@ -25,4 +25,18 @@ export async function recordAudit(event: AnyEvent, deps: RecordAuditDeps): Promi
     throw new PermanentError('AUDIT_ENTRY_REJECTED', message, { cause: error });
   }
   if (!inserted) deps.logger.debug({ eventId: event.id }, 'event already in the audit log');
+}
+
+/**
+ * Appends a batch of events (different aggregates) in one statement. A batch the database
+ * refuses is thrown back: the runner then handles its events one at a time through
+ * `recordAudit`, which dead-letters only the refused one.
+ */
+export async function recordAuditBatch(
+  events: readonly AnyEvent[],
+  deps: { insert: InsertEntries; logger: Logger },
+): Promise<void> {
+  const inserted = await deps.insert(events.map(toAuditEntry));
+  const skipped = events.length - new Set(inserted).size;
+  if (skipped > 0) deps.logger.debug({ skipped }, 'events already in the audit log');
 }
