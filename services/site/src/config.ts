@@ -56,7 +56,9 @@ const Env = z
     ...processEnv({ opsPort: 9101 }),
     ...databaseEnv('chom_site'),
     // Provisioning waits on the servers, not on this process: many sites at a time per replica.
-    ...listenerEnv('SITE_PROVISIONER', { maxDeliver: 3, backoffMs: '10000', ackWaitMs: 30_000, concurrency: 24 }),
+    // Their claims and completions share statements, so more at a time costs less per site:
+    // 64 against 24 caught up with 5,000 creations at 297-345 sites/s against 218-239 (bench).
+    ...listenerEnv('SITE_PROVISIONER', { maxDeliver: 3, backoffMs: '10000', ackWaitMs: 30_000, concurrency: 64 }),
     VPS_POOL: withDefault(VpsPool, 'vps-1:10,vps-2:10'),
     PROVISION_DURATION_MS: withDefault(int(0, 3_600_000), 300),
     PROVISION_FAILURE_RATE: withDefault(z.coerce.number().min(0).max(1), 0),

@@ -23,8 +23,8 @@ describe('loadConfig', () => {
       maxDeliver: 3,
       backoffMs: [10_000],
       ackWaitMs: 30_000,
-      concurrency: 24,
-      maxAckPending: 384,
+      concurrency: 64,
+      maxAckPending: 1_024,
       batchSize: 1,
     });
     expect(config.outbox).toEqual({ relay: true, pollIntervalMs: 1000, retainSentMs: 86_400_000 });

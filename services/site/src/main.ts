@@ -34,11 +34,13 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry(config.service);
 
   await ensureDatabase(config.databaseUrl);
-  // A connection per provisioning handler, plus room for the endpoints and the outbox relay
-  // (the provisioner's handlers must not queue the endpoints' transactions behind theirs).
+  // Room for the provisionings that take the careful path (a transaction each), up to 24 at a
+  // time, plus the endpoints and the outbox relay, so the endpoints' statements do not queue
+  // behind the provisioner's. The usual path needs no more: concurrent provisionings share
+  // their claim and completion statements, and hold no connection while a server works.
   const database = createDatabase({
     url: config.databaseUrl,
-    max: config.databasePoolMax ?? config.siteProvisioner.concurrency + 8,
+    max: config.databasePoolMax ?? Math.min(config.siteProvisioner.concurrency, 24) + 8,
     applicationName: config.service,
     logger,
   });
