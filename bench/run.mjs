@@ -447,7 +447,16 @@ async function processFigures(config) {
         const text = await (await fetch(url)).text();
         const value = (metric) =>
           Number(new RegExp(`^${metric}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-        out[name] = { rss: value('process_resident_memory_bytes'), cpu: value('process_cpu_seconds_total') };
+        const batches = {};
+        for (const [, part, consumer, v] of text.matchAll(
+          /^chom_consumer_batch_size_(sum|count)\{[^}]*\bconsumer="([^"]+)"[^}]*\}\s+(\S+)/gm,
+        ))
+          (batches[consumer] ??= { sum: 0, count: 0 })[part] = Number(v);
+        out[name] = {
+          rss: value('process_resident_memory_bytes'),
+          cpu: value('process_cpu_seconds_total'),
+          batches,
+        };
       } catch {
         out[name] = { rss: NaN, cpu: NaN };
       }
@@ -649,6 +658,15 @@ try {
       },
     ]),
   );
+  // Events per handler call of each batching listener during the throughput run.
+  results.throughput.eventsPerBatch = Object.fromEntries(
+    Object.entries(after).flatMap(([service, { batches: afterBatches = {} }]) =>
+      Object.entries(afterBatches).map(([consumer, a]) => {
+        const b = before[service]?.batches?.[consumer] ?? { sum: 0, count: 0 };
+        return [consumer, (a.sum - b.sum) / Math.max(1, a.count - b.count)];
+      }),
+    ),
+  );
   client.agent.destroy();
   await follower.close();
 } finally {
@@ -766,6 +784,9 @@ out.push(
     .join(', ')}`,
   `CPU per site created (ms, throughput run): ${Object.entries(results.memory)
     .map(([k, m]) => `${k} ${f(m.cpuMsPerSite, 2)}`)
+    .join(', ')}`,
+  `events per batch (throughput run): ${Object.entries(results.throughput?.eventsPerBatch ?? {})
+    .map(([k, v]) => `${k} ${f(v, 1)}`)
     .join(', ')}`,
 );
 console.log(out.join('\n'));

@@ -166,6 +166,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       if (!first) break;
       calls += 1;
       for (const entry of entries) running.set(entry.seq, entry.item);
+      if (handleBatch) metrics?.batch.observe({ consumer: spec.name }, entries.length);
       const work = entries.length === 1 ? run(first.item) : runBatch(entries.map((e) => e.item));
       void work.finally(() => {
         calls -= 1;

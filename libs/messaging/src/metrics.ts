@@ -19,6 +19,7 @@ export interface ListenerMetrics {
   consumed: Counter<'consumer' | 'type' | 'outcome'>;
   duration: Histogram<'consumer' | 'type'>;
   lag: Histogram<'consumer' | 'type'>;
+  batch: Histogram<'consumer'>;
 }
 
 export function listenerMetrics(registry: Registry): ListenerMetrics {
@@ -55,6 +56,18 @@ export function listenerMetrics(registry: Registry): ListenerMetrics {
           help: 'End-to-end lag from the event occurring (occurredAt) to a listener having handled it.',
           labelNames: ['consumer', 'type'],
           buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+          registers: [registry],
+        }),
+    ),
+    batch: shared(
+      registry,
+      'chom_consumer_batch_size',
+      () =>
+        new Histogram({
+          name: 'chom_consumer_batch_size',
+          help: 'Events per handler call of a batching listener (1: an event handled alone).',
+          labelNames: ['consumer'],
+          buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
           registers: [registry],
         }),
     ),

@@ -41,7 +41,7 @@ describe('startListener with a batch handler', () => {
     const ids = [0, 1, 2, 3, 4].flatMap(() => sites);
     const events = await publishEvents(h, t, ids);
     const batches: { siteId: string; seq: number; id: string }[][] = [];
-    await listenInBatches(spec, async (items) => {
+    const { registry } = await listenInBatches(spec, async (items) => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       batches.push(
         items.map(({ event, ctx }) => ({
@@ -63,6 +63,11 @@ describe('startListener with a batch handler', () => {
     expect(Math.max(...batches.map((b) => b.length))).toBeGreaterThan(1);
     expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(32);
     await expect.poll(() => pendingOf(h, spec.name)).toBe(0);
+    // Every handler call is counted once, with its size.
+    const sizes = (await registry.getSingleMetric('chom_consumer_batch_size')?.get())?.values ?? [];
+    const of = (name: string) => sizes.find((v) => v.metricName === name && v.labels.consumer === spec.name)?.value;
+    expect(of('chom_consumer_batch_size_count')).toBe(batches.length);
+    expect(of('chom_consumer_batch_size_sum')).toBe(events.length);
   });
 
   it('falls back to one event at a time when a batch fails: only the poison event is retried and recorded', async () => {
