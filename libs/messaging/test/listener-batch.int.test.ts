@@ -65,7 +65,8 @@ describe('startListener with a batch handler', () => {
     await expect.poll(() => pendingOf(h, spec.name)).toBe(0);
     // Every handler call is counted once, with its size.
     const sizes = (await registry.getSingleMetric('chom_consumer_batch_size')?.get())?.values ?? [];
-    const of = (name: string) => sizes.find((v) => v.metricName === name && v.labels.consumer === spec.name)?.value;
+    const of = (name: string) =>
+      sizes.find((v) => (v as { metricName?: string }).metricName === name && v.labels.consumer === spec.name)?.value;
     expect(of('chom_consumer_batch_size_count')).toBe(batches.length);
     expect(of('chom_consumer_batch_size_sum')).toBe(events.length);
   });
