@@ -108,10 +108,7 @@ export async function changeWithEvents(
       select count(*)::int as changed from changed`);
     return result?.changed ?? 0;
   });
-  if (changed > 0 && events.length > 0 && !deferOutboxSignal(db)) {
-    const pool = (db as { $client?: postgres.Sql }).$client;
-    if (pool) signalOutbox(pool);
-  }
+  if (changed > 0 && events.length > 0) wakeRelays(db);
   return changed;
 }
 
@@ -158,11 +155,15 @@ export async function changeManyWithEvents(
     )
     select key::text as key from changed`);
   const keys = new Set(changed.map((row) => row.key));
-  if (keys.size > 0 && items.some((item) => item.events.length > 0) && !deferOutboxSignal(db)) {
-    const pool = (db as { $client?: postgres.Sql }).$client;
-    if (pool) signalOutbox(pool);
-  }
+  if (keys.size > 0 && items.some((item) => item.events.length > 0)) wakeRelays(db);
   return keys;
+}
+
+/** Wakes the relays after a statement outside a transaction wrote outbox rows (a transaction's commit does it itself). */
+function wakeRelays(db: DbExecutor): void {
+  if (deferOutboxSignal(db)) return;
+  const pool = (db as { $client?: postgres.Sql }).$client;
+  if (pool) signalOutbox(pool);
 }
 
 /** A claimed row as Postgres returns it; `id` null only in the "lock held elsewhere" row. */

@@ -2,7 +2,7 @@ import { eventFilter, type AnyEvent, type ProjectionName, type SubjectSpace } fr
 import type { Endpoint, ListenerSpec } from '@chom/messaging';
 import type { Logger } from '@chom/telemetry';
 import type { AuditListenerSettings } from './config.js';
-import { createAuditWriter } from './db/audit-writer.js';
+import { createAuditWriter, type InsertEntries } from './db/audit-writer.js';
 import { insertAuditEntries, type AuditDb } from './db/queries.js';
 import { queryAuditEndpoint } from './endpoints/query-audit.js';
 import { recordAudit, recordAuditBatch } from './handlers/record-audit.js';
@@ -38,7 +38,7 @@ export function buildApp(
   space: Pick<SubjectSpace, 'events'>,
   settings: AuditListenerSettings,
 ): AuditApp {
-  const insert = (entries: Parameters<typeof insertAuditEntries>[1]) => insertAuditEntries(deps.db, entries);
+  const insert: InsertEntries = (entries) => insertAuditEntries(deps.db, entries);
   const writer = createAuditWriter(insert);
   return {
     endpoints: [queryAuditEndpoint(deps)],

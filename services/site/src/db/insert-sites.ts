@@ -1,46 +1,48 @@
 import { sql } from 'drizzle-orm';
 import { AppError, type AnyEvent, type Site, type SubjectSpace } from '@chom/contracts';
-import { changeManyWithEvents, groupCommit, withStatementSpan, type KeyedEvents } from '@chom/db';
+import { changeManyWithEvents, withStatementSpan, type KeyedEvents } from '@chom/db';
 import { traceHeaders } from '@chom/telemetry';
+import { batched } from './batched.js';
 import { toSite, type Db, type NewSite } from './queries.js';
-
-/** Records a new site and its events; throws `DOMAIN_TAKEN` when a live site has the domain. */
-export type InsertSite = (site: NewSite, events: readonly AnyEvent[]) => Promise<Site>;
 
 interface PendingSite extends KeyedEvents {
   site: NewSite;
 }
 
 /**
- * The site writer of one pool: the creations that arrive while a statement runs are written
- * together by the next (`groupCommit`), sites and outbox rows in one statement, so under load
- * one round trip and one commit serve many requests. Each call keeps its own statement span,
- * and its outbox row that span's trace context, so every request's trace stays whole.
+ * Records the site and writes its events to the outbox; throws `DOMAIN_TAKEN` when a live site
+ * (of any tenant) already has the domain. The creations that arrive while a statement runs are
+ * written together by the next (`batched`), sites and outbox rows in one statement, so under
+ * load one round trip and one commit serve many requests. Each call keeps its own statement
+ * span, and its outbox row that span's trace context, so every request's trace stays whole.
  */
-export function siteInserter(db: Db, space: Pick<SubjectSpace, 'events'>): InsertSite {
-  const write = groupCommit(async (batch: PendingSite[]) => {
+export async function insertSite(
+  db: Db,
+  space: Pick<SubjectSpace, 'events'>,
+  site: NewSite,
+  events: readonly AnyEvent[],
+): Promise<Site> {
+  const write = batched(db, `insert ${space.events}`, async (batch: PendingSite[]) => {
     const inserted = await insertSites(db, space, batch);
     return batch.map((item) => inserted.has(item.key));
   });
-  return async (site, events) => {
-    const inserted = await withStatementSpan(db, 'INSERT', () =>
-      write({ key: site.id, site, events, headers: traceHeaders() }),
-    );
-    if (!inserted) throw new AppError('DOMAIN_TAKEN', `domain ${site.domain} is already taken`);
-    const { at, ...values } = site;
-    // Every column is the caller's: the row written is the row returned.
-    return toSite({
-      ...values,
-      createdAt: at,
-      updatedAt: at,
-      vpsId: null,
-      failureReason: null,
-      provisionedAt: null,
-      deletedAt: null,
-      sslExpiresAt: null,
-      sslExpiryNotifiedOn: null,
-    });
-  };
+  const inserted = await withStatementSpan(db, 'INSERT', () =>
+    write({ key: site.id, site, events, headers: traceHeaders() }),
+  );
+  if (!inserted) throw new AppError('DOMAIN_TAKEN', `domain ${site.domain} is already taken`);
+  const { at, ...values } = site;
+  // Every column is the caller's: the row written is the row returned.
+  return toSite({
+    ...values,
+    createdAt: at,
+    updatedAt: at,
+    vpsId: null,
+    failureReason: null,
+    provisionedAt: null,
+    deletedAt: null,
+    sslExpiresAt: null,
+    sslExpiryNotifiedOn: null,
+  });
 }
 
 /**

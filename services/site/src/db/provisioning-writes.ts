@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { AnyEvent, SubjectSpace } from '@chom/contracts';
-import { changeManyWithEvents, groupCommit, withStatementSpan, type KeyedEvents } from '@chom/db';
+import { changeManyWithEvents, withStatementSpan, type KeyedEvents } from '@chom/db';
 import { traceHeaders } from '@chom/telemetry';
+import { batched } from './batched.js';
 import type { Db } from './queries.js';
 
 export interface FreshClaim {
@@ -20,35 +21,6 @@ interface PendingActivation extends KeyedEvents {
   activation: Activation;
 }
 
-interface Writers {
-  claim: (claim: FreshClaim) => Promise<string | undefined>;
-  activate: (activation: PendingActivation) => Promise<boolean>;
-}
-
-// One pair of batchers per pool (and subject space): the provisionings running at the same
-// time in this process share their statements.
-const writersByDb = new WeakMap<object, Map<string, Writers>>();
-
-function writersOf(db: Db, space: Pick<SubjectSpace, 'events'>): Writers {
-  let bySpace = writersByDb.get(db);
-  if (!bySpace) writersByDb.set(db, (bySpace = new Map()));
-  let writers = bySpace.get(space.events);
-  if (!writers) {
-    writers = {
-      claim: groupCommit(async (claims: FreshClaim[]) => {
-        const claimed = await claimFreshSites(db, claims);
-        return claims.map((c) => claimed.get(c.siteId));
-      }),
-      activate: groupCommit(async (batch: PendingActivation[]) => {
-        const activated = await markSitesActive(db, space, batch);
-        return batch.map((item) => activated.has(item.key));
-      }),
-    };
-    bySpace.set(space.events, writers);
-  }
-  return writers;
-}
-
 /**
  * The usual first try of a provisioning: a site of this tenant still `provisioning` without a
  * server gets a unit of the least loaded server with room that is not locked. The claims of
@@ -56,12 +28,12 @@ function writersOf(db: Db, space: Pick<SubjectSpace, 'events'>): Writers {
  * hold: the caller then takes the careful path (a transaction that tells the cases apart and
  * may wait on a locked server).
  */
-export function claimFreshSite(
-  db: Db,
-  space: Pick<SubjectSpace, 'events'>,
-  claim: FreshClaim,
-): Promise<string | undefined> {
-  return writersOf(db, space).claim(claim);
+export function claimFreshSite(db: Db, claim: FreshClaim): Promise<string | undefined> {
+  const write = batched(db, 'claim', async (claims: FreshClaim[]) => {
+    const claimed = await claimFreshSites(db, claims);
+    return claims.map((c) => claimed.get(c.siteId));
+  });
+  return write(claim);
 }
 
 /**
@@ -76,7 +48,10 @@ export function markSiteActive(
   activation: Activation,
   events: readonly AnyEvent[],
 ): Promise<boolean> {
-  const { activate } = writersOf(db, space);
+  const activate = batched(db, `activate ${space.events}`, async (batch: PendingActivation[]) => {
+    const activated = await markSitesActive(db, space, batch);
+    return batch.map((item) => activated.has(item.key));
+  });
   return withStatementSpan(db, 'UPDATE', () =>
     activate({ key: activation.siteId, activation, events, headers: traceHeaders() }),
   );

@@ -1,14 +1,10 @@
 import { createEvent, SiteCreated, SiteOps, uuidv7 } from '@chom/contracts';
 import { endpoint } from '@chom/messaging';
-import { siteInserter } from '../db/insert-sites.js';
+import { insertSite } from '../db/insert-sites.js';
 import { SOURCE, type SiteDeps } from '../deps.js';
 
-/**
- * Records the site, already `provisioning`, and its `site.created` event in one statement;
- * concurrent creations share it (`siteInserter`).
- */
+/** Records the site, already `provisioning`, and its `site.created` event in one statement (shared with concurrent creations). */
 export function createSiteEndpoint(deps: SiteDeps) {
-  const insertSite = siteInserter(deps.db, deps.space);
   return endpoint(SiteOps.create, async ({ ctx, domain, siteType }) => {
     const at = deps.now();
     const id = uuidv7(at.getTime());
@@ -18,6 +14,7 @@ export function createSiteEndpoint(deps: SiteDeps) {
       { siteId: id, domain, siteType },
       at,
     );
-    return insertSite({ id, tenantId: ctx.tenantId, domain, siteType, status: 'provisioning', at }, [event]);
+    const site = { id, tenantId: ctx.tenantId, domain, siteType, status: 'provisioning' as const, at };
+    return insertSite(deps.db, deps.space, site, [event]);
   });
 }

@@ -39,7 +39,7 @@ export async function provisionSite(event: SiteCreated, deps: SiteDeps): Promise
   };
 
   // The usual case in one statement; anything else (a retry, a full pool, a deleted site) below.
-  const fast = await claimFreshSite(deps.db, deps.space, { siteId, tenantId: event.tenantId, at: deps.now() });
+  const fast = await claimFreshSite(deps.db, { siteId, tenantId: event.tenantId, at: deps.now() });
   const claim: Claim = fast
     ? { outcome: 'claimed', vpsId: fast }
     : await deps.db.transaction(async (tx): Promise<Claim> => {
