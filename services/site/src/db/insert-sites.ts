@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { AppError, type AnyEvent, type Site, type SubjectSpace } from '@chom/contracts';
-import { changeManyWithEvents, withStatementSpan, type KeyedEvents } from '@chom/db';
-import { traceHeaders } from '@chom/telemetry';
-import { batched } from './batched.js';
+import { changeManyWithEvents, type KeyedEvents } from '@chom/db';
+import { batchedChange } from './batched.js';
 import { toSite, type Db, type NewSite } from './queries.js';
 
 interface PendingSite extends KeyedEvents {
@@ -12,7 +11,7 @@ interface PendingSite extends KeyedEvents {
 /**
  * Records the site and writes its events to the outbox; throws `DOMAIN_TAKEN` when a live site
  * (of any tenant) already has the domain. The creations that arrive while a statement runs are
- * written together by the next (`batched`), sites and outbox rows in one statement, so under
+ * written together by the next (`batchedChange`), sites and outbox rows in one statement, so under
  * load one round trip and one commit serve many requests. Each call keeps its own statement
  * span, and its outbox row that span's trace context, so every request's trace stays whole.
  */
@@ -22,13 +21,10 @@ export async function insertSite(
   site: NewSite,
   events: readonly AnyEvent[],
 ): Promise<Site> {
-  const write = batched(db, `insert ${space.events}`, async (batch: PendingSite[]) => {
-    const inserted = await insertSites(db, space, batch);
-    return batch.map((item) => inserted.has(item.key));
-  });
-  const inserted = await withStatementSpan(db, 'INSERT', () =>
-    write({ key: site.id, site, events, headers: traceHeaders() }),
+  const insert = batchedChange(db, `insert ${space.events}`, 'INSERT', (batch: PendingSite[]) =>
+    insertSites(db, space, batch),
   );
+  const inserted = await insert({ key: site.id, site, events });
   if (!inserted) throw new AppError('DOMAIN_TAKEN', `domain ${site.domain} is already taken`);
   const { at, ...values } = site;
   // Every column is the caller's: the row written is the row returned.

@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { AnyEvent, SubjectSpace } from '@chom/contracts';
-import { changeManyWithEvents, withStatementSpan, type KeyedEvents } from '@chom/db';
-import { traceHeaders } from '@chom/telemetry';
-import { batched } from './batched.js';
+import { changeManyWithEvents, type KeyedEvents } from '@chom/db';
+import { batched, batchedChange } from './batched.js';
 import type { Db } from './queries.js';
 
 export interface FreshClaim {
@@ -48,13 +47,10 @@ export function markSiteActive(
   activation: Activation,
   events: readonly AnyEvent[],
 ): Promise<boolean> {
-  const activate = batched(db, `activate ${space.events}`, async (batch: PendingActivation[]) => {
-    const activated = await markSitesActive(db, space, batch);
-    return batch.map((item) => activated.has(item.key));
-  });
-  return withStatementSpan(db, 'UPDATE', () =>
-    activate({ key: activation.siteId, activation, events, headers: traceHeaders() }),
+  const activate = batchedChange(db, `activate ${space.events}`, 'UPDATE', (batch: PendingActivation[]) =>
+    markSitesActive(db, space, batch),
   );
+  return activate({ key: activation.siteId, activation, events });
 }
 
 /**
