@@ -6,6 +6,7 @@ import type { FailureStore } from '@chom/db';
 import {
   context as otelContext,
   extractTraceContext,
+  isTracingEnabled,
   recordError,
   runWithContext,
   SpanKind,
@@ -219,23 +220,27 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     });
   }
 
-  function handlerContext({ msg }: Delivery, headers: Record<string, string>): HandlerContext {
+  /** The handler's view of a delivery; its headers are decoded only if the handler reads them. */
+  function handlerContext({ msg }: Delivery): HandlerContext {
+    let headers: Record<string, string> | undefined;
     return {
       consumer: spec.name,
       deliveryCount: msg.info.deliveryCount,
       streamSequence: msg.seq,
       subject: msg.subject,
-      headers,
+      get headers() {
+        return (headers ??= headersOf(msg.headers));
+      },
     };
   }
 
-  /** Acks the delivery (and its copies) and counts it handled. */
-  function succeeded(delivery: Delivery): void {
+  /** Acks the delivery (and its copies) and counts it handled, unless the caller counts (a batch). */
+  function succeeded(delivery: Delivery, counted = false): void {
     const { msg, event } = delivery;
     settle(delivery, (m) => m.ack());
     attempts.delete(msg.seq);
     counts.acked += 1;
-    count(event.type, 'ok');
+    if (!counted) count(event.type, 'ok');
     const lagMs = Date.now() - Date.parse(event.occurredAt);
     metrics?.lag.observe({ consumer: spec.name, type: event.type }, Math.max(lagMs, 0) / 1000);
   }
@@ -253,7 +258,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     await withSpan(`process ${event.type}`, span, (span) =>
       runWithContext(eventContext(event, spec.name), async () => {
         try {
-          await (handle as EventHandler)(event, handlerContext(delivery, headers));
+          await (handle as EventHandler)(event, handlerContext(delivery));
           stopTimer?.();
           succeeded(delivery);
         } catch (error) {
@@ -273,24 +278,24 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
    */
   async function runBatch(batch: Delivery[]): Promise<void> {
     const started = performance.now();
-    const items = batch.map((delivery) => {
-      const headers = headersOf(delivery.msg.headers);
-      return { delivery, headers, item: { event: delivery.event, ctx: handlerContext(delivery, headers) } };
-    });
-    const spans: Span[] = items.map(({ delivery, headers }) =>
-      tracer().startSpan(
-        `process ${delivery.event.type}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: { ...spanAttributes(delivery), 'messaging.batch.message_count': batch.length },
-        },
-        extractTraceContext(headers),
-      ),
-    );
-    const first = spans[0] as Span;
+    const items = batch.map((delivery) => ({ event: delivery.event, ctx: handlerContext(delivery) }));
+    // With tracing off, no span objects and no attributes: nothing would record them.
+    const spans: Span[] = isTracingEnabled()
+      ? batch.map((delivery) =>
+          tracer().startSpan(
+            `process ${delivery.event.type}`,
+            {
+              kind: SpanKind.CONSUMER,
+              attributes: { ...spanAttributes(delivery), 'messaging.batch.message_count': batch.length },
+            },
+            extractTraceContext(headersOf(delivery.msg.headers)),
+          ),
+        )
+      : [];
+    const parent = spans[0] ? trace.setSpan(otelContext.active(), spans[0]) : otelContext.active();
     try {
-      await otelContext.with(trace.setSpan(otelContext.active(), first), () =>
-        runWithContext({ consumer: spec.name }, () => (handleBatch as BatchHandler)(items.map((i) => i.item))),
+      await otelContext.with(parent, () =>
+        runWithContext({ consumer: spec.name }, () => (handleBatch as BatchHandler)(items)),
       );
     } catch (error) {
       spans.forEach((span) => span.end());
@@ -299,11 +304,15 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       return;
     }
     const seconds = (performance.now() - started) / 1000;
-    for (const [index, { delivery }] of items.entries()) {
-      metrics?.duration.observe({ consumer: spec.name, type: delivery.event.type }, seconds);
-      succeeded(delivery);
+    const perType = new Map<string, number>();
+    for (const [index, delivery] of batch.entries()) {
+      const { type } = delivery.event;
+      perType.set(type, (perType.get(type) ?? 0) + 1);
+      metrics?.duration.observe({ consumer: spec.name, type }, seconds);
+      succeeded(delivery, true);
       spans[index]?.end();
     }
+    for (const [type, n] of perType) metrics?.consumed.inc({ consumer: spec.name, type, outcome: 'ok' }, n);
   }
 
   /** OpenTelemetry messaging attributes of one delivery, plus the event's domain ids. */

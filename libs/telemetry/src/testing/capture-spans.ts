@@ -7,6 +7,7 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
+import { setTracingHandle } from '../tracing-state.js';
 
 /**
  * Records this process's spans in memory (tracing on, as under `--import
@@ -18,9 +19,12 @@ export function captureSpans(): { spans: () => ReadableSpan[]; stop: () => Promi
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
+  // Tracing is on for this process: code that skips span work when it is off records here.
+  setTracingHandle({ forceFlush: () => provider.forceFlush(), shutdown: () => provider.shutdown() });
   return {
     spans: () => exporter.getFinishedSpans(),
     async stop() {
+      setTracingHandle(undefined);
       await provider.shutdown();
       trace.disable();
       context.disable();

@@ -57,6 +57,9 @@ export function markSiteActive(
  * Gives every site of the batch still fresh (this tenant's, `provisioning`, no server) a unit
  * of one server: the least loaded that has room for all of them and is not locked. Returns
  * site id -> server id; empty when no such server (each caller then takes the careful path).
+ * Sites are probed by primary key (`= ANY(ARRAY(...))`): joined to the JSON rows alone, a plan
+ * made while the table was young (statistics lag a fast-growing table by up to a minute, and
+ * a cached generic plan keeps its choice) scanned every site on every claim.
  */
 export async function claimFreshSites(db: Db, claims: readonly FreshClaim[]): Promise<Map<string, string>> {
   const requests = JSON.stringify(claims.map((c) => ({ site_id: c.siteId, tenant_id: c.tenantId, at: c.at })));
@@ -67,7 +70,7 @@ export async function claimFreshSites(db: Db, claims: readonly FreshClaim[]): Pr
     ),
     site AS (
       SELECT s.id, req.at FROM sites s JOIN req ON req.site_id = s.id AND req.tenant_id = s.tenant_id
-      WHERE s.status = 'provisioning' AND s.vps_id IS NULL
+      WHERE s.id = ANY(ARRAY(SELECT site_id FROM req)) AND s.status = 'provisioning' AND s.vps_id IS NULL
       ORDER BY s.id
       FOR UPDATE OF s
     ),
@@ -102,6 +105,7 @@ export async function markSitesActive(
       ssl_expires_at = v.ssl_expires_at
     from json_to_recordset(${rows}::json) as v(id uuid, at timestamptz, ssl_expires_at timestamptz)
     where sites.id = v.id and sites.status = 'provisioning'
+      and sites.id = any(array(select x.id from json_to_recordset(${rows}::json) as x(id uuid)))
     returning sites.id::text as key`;
   return changeManyWithEvents(db, space, update, batch);
 }
