@@ -49,14 +49,19 @@ export class KeyedQueue<T> {
    * each one's key running until `finish(key)`. One pass over the keys, however many it takes.
    */
   takeMany(now: number, max: number): QueueEntry<T>[] {
-    const ready: QueueEntry<T>[] = [];
+    let ready: QueueEntry<T>[] = [];
     for (const [key, queue] of this.queues) {
       const head = queue[0];
       if (!head || this.running.has(key) || head.seq > this.earliestAway(key, now)) continue;
       ready.push(head);
     }
-    ready.sort((a, b) => a.seq - b.seq);
-    if (ready.length > max) ready.length = max;
+    if (max === 1 && ready.length > 1) {
+      // One at a time (a listener without batches, on every settled event): the earliest, no sort.
+      ready = [ready.reduce((a, b) => (b.seq < a.seq ? b : a))];
+    } else {
+      ready.sort((a, b) => a.seq - b.seq);
+      if (ready.length > max) ready.length = max;
+    }
     for (const entry of ready) {
       const queue = this.queues.get(entry.key) as QueueEntry<T>[];
       queue.shift();
