@@ -396,6 +396,7 @@ async function followStream(js, stream) {
         seq: m.seq,
         streamMs: Number(BigInt(m.info.timestampNanos) / 1000n) / 1000,
         type: event.type,
+        subject: m.subject,
       };
       byEventId.set(event.id, entry);
       const siteId = event.data?.siteId;
@@ -410,24 +411,61 @@ async function followStream(js, stream) {
   return { bySite, byEventId, maxSeq: () => maxSeq, close: () => messages.close() };
 }
 
-/**
- * Samples the durable consumers: for each, the stream sequence up to which everything it
- * takes is acknowledged. A consumer with nothing pending and nothing unacknowledged is done
- * up to the last sequence the follower had seen before asking.
- */
-async function consumerState(jsm, stream, followerSeq) {
-  const seenBefore = followerSeq();
+/** Messages the durable consumers still have pending or unacknowledged, all together. */
+async function outstandingOf(jsm, stream) {
   const infos = await jsm.consumers.list(stream).next();
-  const durable = infos.filter((c) => c.config.durable_name);
-  let doneThrough = Infinity;
-  let outstanding = 0;
-  for (const c of durable) {
-    const idle = c.num_pending === 0 && c.num_ack_pending === 0;
-    const through = idle ? Math.max(seenBefore, c.ack_floor.stream_seq) : c.ack_floor.stream_seq;
-    doneThrough = Math.min(doneThrough, through);
-    outstanding += c.num_pending + c.num_ack_pending;
+  return infos.filter((c) => c.config.durable_name).reduce((sum, c) => sum + c.num_pending + c.num_ack_pending, 0);
+}
+
+/** NATS subject matching: `*` one token, `>` the rest. */
+function subjectMatches(filter, subject) {
+  const f = filter.split('.');
+  const t = subject.split('.');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '>') return t.length > i;
+    if (i >= t.length || (f[i] !== '*' && f[i] !== t[i])) return false;
   }
-  return { at: now(), doneThrough, outstanding, consumers: durable.length };
+  return f.length === t.length;
+}
+
+/**
+ * When each durable consumer acknowledged each stream sequence, from JetStream's ack
+ * advisories (`$JS.EVENT.METRIC.CONSUMER.ACK.<stream>.<consumer>`, sampled at 100 % while this
+ * watches, then switched off again). Polling the consumers' state every few milliseconds
+ * instead (a CONSUMER.LIST each time) cost the broker and the bench about half a core, which
+ * the system under test then lacked.
+ */
+async function watchAcks(nc, jsm, stream) {
+  const consumers = (await jsm.consumers.list(stream).next()).filter((c) => c.config.durable_name);
+  const acked = new Map();
+  const sub = nc.subscribe(`$JS.EVENT.METRIC.CONSUMER.ACK.${stream}.*`, {
+    callback: (error, msg) => {
+      if (error) return;
+      const a = msg.json();
+      const at = Date.parse(a.timestamp.replace(/(\.\d{3})\d*/, '$1'));
+      (acked.get(a.stream_seq) ?? acked.set(a.stream_seq, new Map()).get(a.stream_seq)).set(a.consumer, at);
+    },
+  });
+  await nc.flush();
+  for (const c of consumers) await jsm.consumers.update(stream, c.name, { sample_freq: '100%' });
+  return {
+    /** When every consumer whose filter takes `subject` had acknowledged `seq`; undefined if one has not. */
+    doneAt(seq, subject) {
+      const byConsumer = acked.get(seq);
+      let at = 0;
+      for (const c of consumers) {
+        if (!subjectMatches(c.config.filter_subject ?? '>', subject)) continue;
+        const t = byConsumer?.get(c.name);
+        if (t === undefined) return undefined;
+        at = Math.max(at, t);
+      }
+      return at;
+    },
+    async stop() {
+      for (const c of consumers) await jsm.consumers.update(stream, c.name, { sample_freq: '' });
+      sub.unsubscribe();
+    },
+  };
 }
 
 /** Each service's resident memory (bytes) and CPU time so far (seconds), from its /metrics. */
@@ -519,9 +557,9 @@ try {
   const caughtUp = async (timeoutMs = 600_000) => {
     const deadline = now() + timeoutMs;
     for (;;) {
-      const state = await consumerState(jsm, config.space.stream, follower.maxSeq);
+      const outstanding = await outstandingOf(jsm, config.space.stream);
       const [{ pending }] = await siteSql`select count(*)::int as pending from outbox where sent_at is null`;
-      if (state.outstanding === 0 && pending === 0) return now();
+      if (outstanding === 0 && pending === 0) return now();
       if (now() > deadline) throw new Error('consumers did not catch up');
       await sleep(20);
     }
@@ -543,29 +581,29 @@ try {
   // issue's rate, and at a low one that shows the latency when nothing queues.
   const measureLifecycle = async (rate) => {
     say(`full lifecycle at ${rate}/s for ${SECONDS} s`);
-    const samples = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        samples.push(await consumerState(jsm, config.space.stream, follower.maxSeq));
-        await sleep(5);
-      }
-    })();
+    const acks = await watchAcks(nc, jsm, config.space.stream);
     const life = await fixedRate(rate, SECONDS, createSite);
     await caughtUp();
-    sampling = false;
-    await sampler;
     await sleep(200);
+    await acks.stop();
     const lifecycle = [];
+    // Where the time goes: request due -> 201 (accepted), and -> site.created on the stream ->
+    // site.provisioned on the stream (provisioner, activation, relay) -> every listener done.
+    const stages = { accepted: [], toCreated: [], toProvisioned: [], toDone: [] };
     let unresolved = 0;
     for (const r of life.results.filter((x) => x.ok)) {
-      const provisioned = follower.bySite.get(r.id)?.['site.provisioned'];
-      const done = provisioned && samples.find((s) => s.doneThrough >= provisioned.seq);
-      if (!done) {
+      const { 'site.created': created, 'site.provisioned': provisioned } = follower.bySite.get(r.id) ?? {};
+      const doneAt = provisioned && acks.doneAt(provisioned.seq, provisioned.subject);
+      if (!doneAt) {
         unresolved += 1;
         continue;
       }
-      lifecycle.push(done.at - r.due);
+      lifecycle.push(doneAt - r.due);
+      if (!created) continue;
+      stages.accepted.push(r.end - r.due);
+      stages.toCreated.push(created.streamMs - r.due);
+      stages.toProvisioned.push(provisioned.streamMs - created.streamMs);
+      stages.toDone.push(doneAt - provisioned.streamMs);
     }
     // 1. dispatch: outbox created_at (the writing statement's time) -> the stream's timestamp.
     const lifeEvents = [];
@@ -584,8 +622,7 @@ try {
         ...summary(lifecycle),
         unresolved,
         errors: life.errors,
-        consumers: samples.at(-1)?.consumers,
-        sampleEveryMs: samples.length > 1 ? (samples.at(-1).at - samples[0].at) / (samples.length - 1) : NaN,
+        stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, summary(v)])),
       },
       dispatch: summary(dispatch),
     };
@@ -785,6 +822,13 @@ out.push(
   `CPU per site created (ms, throughput run): ${Object.entries(results.memory)
     .map(([k, m]) => `${k} ${f(m.cpuMsPerSite, 2)}`)
     .join(', ')}`,
+  ...[results.lifecycle, results.lifecycleLowRate].map(
+    (l) =>
+      `lifecycle @ ${l.rate}/s, p50/p99 ms: request -> 201 ${f(l.stages.accepted.p50)}/${f(l.stages.accepted.p99)}, ` +
+      `request -> site.created on the stream ${f(l.stages.toCreated.p50)}/${f(l.stages.toCreated.p99)}, ` +
+      `-> site.provisioned ${f(l.stages.toProvisioned.p50)}/${f(l.stages.toProvisioned.p99)}, ` +
+      `-> every listener done ${f(l.stages.toDone.p50)}/${f(l.stages.toDone.p99)}`,
+  ),
   `events per batch (throughput run): ${Object.entries(results.throughput?.eventsPerBatch ?? {})
     .map(([k, v]) => `${k} ${f(v, 1)}`)
     .join(', ')}`,
