@@ -144,12 +144,6 @@ try {
     session.connect();
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
-    if (process.env.ALLOC)
-      await session.post('HeapProfiler.startSampling', {
-        samplingInterval: 4096,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
-      });
   }
   for (let i = 0; i < Number(opt.runs); i++) {
     const r = await run(i);
@@ -159,10 +153,6 @@ try {
     runs.push(r);
   }
   if (session) {
-    if (process.env.ALLOC) {
-      const { profile: heap } = await session.post('HeapProfiler.stopSampling');
-      await writeFile(process.env.ALLOC, JSON.stringify(heap));
-    }
     const { profile } = await session.post('Profiler.stop');
     await writeFile(opt.profile, JSON.stringify(profile));
   }

@@ -432,8 +432,8 @@ function subjectMatches(filter, subject) {
  * When each durable consumer acknowledged each stream sequence, from JetStream's ack
  * advisories (`$JS.EVENT.METRIC.CONSUMER.ACK.<stream>.<consumer>`, sampled at 100 % while this
  * watches, then switched off again). Polling the consumers' state every few milliseconds
- * instead (a CONSUMER.LIST each time) cost the broker and the bench about half a core, which
- * the system under test then lacked.
+ * instead (a CONSUMER.LIST each time) costs the broker and the bench an estimated half core
+ * (0.17 + 0.28 ms of CPU per consumer info, measured apart), which the system under test lacks.
  */
 async function watchAcks(nc, jsm, stream) {
   const consumers = (await jsm.consumers.list(stream).next()).filter((c) => c.config.durable_name);

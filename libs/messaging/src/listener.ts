@@ -234,13 +234,12 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     };
   }
 
-  /** Acks the delivery (and its copies) and counts it handled, unless the caller counts (a batch). */
-  function succeeded(delivery: Delivery, counted = false): void {
+  /** Acks the delivery (and its copies) and observes its lag; the caller counts it (a batch once per type). */
+  function succeeded(delivery: Delivery): void {
     const { msg, event } = delivery;
     settle(delivery, (m) => m.ack());
     attempts.delete(msg.seq);
     counts.acked += 1;
-    if (!counted) count(event.type, 'ok');
     const lagMs = Date.now() - Date.parse(event.occurredAt);
     metrics?.lag.observe({ consumer: spec.name, type: event.type }, Math.max(lagMs, 0) / 1000);
   }
@@ -261,6 +260,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
           await (handle as EventHandler)(event, handlerContext(delivery));
           stopTimer?.();
           succeeded(delivery);
+          count(event.type, 'ok');
         } catch (error) {
           stopTimer?.();
           recordError(span, error, { code: errorCode(error) });
@@ -309,7 +309,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       const { type } = delivery.event;
       perType.set(type, (perType.get(type) ?? 0) + 1);
       metrics?.duration.observe({ consumer: spec.name, type }, seconds);
-      succeeded(delivery, true);
+      succeeded(delivery);
       spans[index]?.end();
     }
     for (const [type, n] of perType) metrics?.consumed.inc({ consumer: spec.name, type, outcome: 'ok' }, n);

@@ -100,12 +100,15 @@ export async function markSitesActive(
   const rows = JSON.stringify(
     batch.map(({ activation: a }) => ({ id: a.siteId, at: a.at, ssl_expires_at: a.sslExpiresAt })),
   );
+  // Probed by primary key, as in `claimFreshSites`.
   const update = sql`
+    with v as (
+      select * from json_to_recordset(${rows}::json) as v(id uuid, at timestamptz, ssl_expires_at timestamptz)
+    )
     update sites set status = 'active', provisioned_at = v.at, updated_at = v.at, failure_reason = null,
       ssl_expires_at = v.ssl_expires_at
-    from json_to_recordset(${rows}::json) as v(id uuid, at timestamptz, ssl_expires_at timestamptz)
-    where sites.id = v.id and sites.status = 'provisioning'
-      and sites.id = any(array(select x.id from json_to_recordset(${rows}::json) as x(id uuid)))
+    from v
+    where sites.id = any(array(select id from v)) and sites.id = v.id and sites.status = 'provisioning'
     returning sites.id::text as key`;
   return changeManyWithEvents(db, space, update, batch);
 }
