@@ -31,7 +31,8 @@ export function createDatabase(opts: DatabaseOptions): Database {
     connection: { application_name: opts.applicationName },
     onnotice: (notice) => opts.logger?.debug({ notice: notice.message }, 'postgres notice'),
   });
-  const db = drizzle(sql, { logger: { logQuery: recordQuery } });
+  const db = drizzle(preparing(sql), { logger: { logQuery: recordQuery } });
+  db.$client = sql;
   traceTransactions(db, opts.url);
   signalOutboxCommits(db, sql);
   sessionFactories.set(sql, (name) =>
@@ -42,6 +43,32 @@ export function createDatabase(opts: DatabaseOptions): Database {
     }),
   );
   return { sql, db, close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * drizzle runs a statement as a named prepared statement only when it was built with
+ * `.prepare(name)`; otherwise it asks postgres.js for an unnamed one, and postgres.js then
+ * first asks the server for the parameter types: two round trips, a parse and a plan for
+ * every statement, and no pipelining within a transaction. Prepared (per connection, keyed
+ * by text and types), a statement takes one round trip after its first use. Statement texts
+ * are few and fixed here (lists travel as one JSON or array parameter), so the per-connection
+ * caches stay small.
+ */
+function preparing<T extends postgres.Sql | postgres.TransactionSql>(client: T): T {
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      if (key === 'unsafe')
+        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, params, { ...options, prepare: true });
+      if (key === 'begin' || key === 'savepoint')
+        return (...args: unknown[]) => {
+          const run = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          const open = Reflect.get(target, key, receiver) as (...a: unknown[]) => Promise<unknown>;
+          return open(...args, (tx: postgres.TransactionSql) => run(preparing(tx)));
+        };
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
 }
 
 const sessionFactories = new WeakMap<postgres.Sql, (name: string) => postgres.Sql>();
