@@ -25,7 +25,7 @@ export { OUTBOX_LOCK_KEY, leaveOutboxLead, pendingOutbox } from './outbox-lead.j
 export { notifyRelays, onOutboxCommitted } from './outbox-signal.js';
 export type { KeyedEvents, OutboxRow, PublishResult } from './outbox.js';
 export type { PendingOutbox } from './outbox-lead.js';
-export { markProcessed, markProcessedMany } from './processed.js';
+export { markProcessed, markProcessedMany, markProcessedStatement } from './processed.js';
 export { withoutLoneSurrogates } from './json-param.js';
 export { groupCommit } from './group-commit.js';
 export type { GroupCommitOptions } from './group-commit.js';

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { DbExecutor } from './executor.js';
 
 /**
@@ -26,13 +26,22 @@ export async function markProcessedMany(
   eventIds: readonly string[],
 ): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
+  const inserted = await tx.execute<{ event_id: string }>(markProcessedStatement(consumer, eventIds));
+  return new Set(inserted.map((row) => row.event_id));
+}
+
+/**
+ * The statement of {@link markProcessedMany}, for a caller that runs it as a data-modifying
+ * CTE of its own statement (one round trip, atomic without a transaction). It returns
+ * `event_id` (text) of the events not marked before.
+ */
+export function markProcessedStatement(consumer: string, eventIds: readonly string[]): SQL {
   // One JSON parameter: the same statement text for every batch size (one prepared statement),
   // and no per-row query building. Sorted, so that two transactions marking some of the same
   // events cannot deadlock.
-  const inserted = await tx.execute<{ event_id: string }>(sql`
+  return sql`
     insert into processed_events (consumer, event_id)
     select ${consumer}, value::uuid from json_array_elements_text(${JSON.stringify(eventIds)}::json) order by value
     on conflict do nothing
-    returning event_id::text`);
-  return new Set(inserted.map((row) => row.event_id));
+    returning event_id::text`;
 }

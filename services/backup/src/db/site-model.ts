@@ -113,8 +113,8 @@ export async function applySiteFacts(
     const changes = await planSiteChanges(db, pending, table);
     const known = changes.filter((c) => c.before);
     const fresh = changes.filter((c) => !c.before);
-    await updateSiteRows(db, table, known);
-    const inserted = await insertSiteRows(db, table, fresh);
+    // Different sites: sent together (pipelined within the caller's transaction).
+    const [, inserted] = await Promise.all([updateSiteRows(db, table, known), insertSiteRows(db, table, fresh)]);
     applied.push(...known, ...fresh.filter((c) => inserted.has(c.after.siteId)));
     const lost = new Set(fresh.filter((c) => !inserted.has(c.after.siteId)).map((c) => c.after.siteId));
     pending = pending.filter((e) => lost.has(e.fact.siteId));

@@ -1,4 +1,4 @@
-import type { DbExecutor } from '@chom/db';
+import { markProcessedStatement, type DbExecutor } from '@chom/db';
 import { eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { tenantStats, type SiteState, type TenantStatsRow } from './schema.js';
@@ -13,22 +13,44 @@ export type MetricsDb = PostgresJsDatabase<Record<string, never>>;
 // bare join: Postgres guesses 100 rows for a JSON function and, for tables of some thousands
 // of rows, reads the whole table into a hash join on every batch instead of probing its index.
 
-/** Remembers sites' types (site id -> type); the first `site.created` of a site wins. */
-export async function rememberSiteTypes(tx: DbExecutor, types: ReadonlyMap<string, string>): Promise<void> {
-  if (types.size === 0) return;
-  const rows = JSON.stringify([...types].map(([siteId, siteType]) => ({ site_id: siteId, site_type: siteType })));
-  await tx.execute(sql`insert into metric_sites (site_id, site_type)
-    select v.site_id, v.site_type from json_to_recordset(${rows}::json) as v(site_id uuid, site_type text)
-    order by v.site_id on conflict do nothing`);
+/** What {@link markCounted} found: the events not counted before, and the known types of the sites asked about. */
+export interface CountMarks {
+  fresh: Set<string>;
+  siteTypes: Map<string, string>;
 }
 
-/** The known types of these sites (site id -> type). */
-export async function findSiteTypes(tx: DbExecutor, siteIds: readonly string[]): Promise<Map<string, string>> {
-  if (siteIds.length === 0) return new Map();
-  const ids = JSON.stringify([...new Set(siteIds)]);
-  const rows = await tx.execute<{ site_id: string; site_type: string }>(sql`select site_id, site_type from metric_sites
-    where site_id = any(array(select value::uuid from json_array_elements_text(${ids}::json)))`);
-  return new Map(rows.map((r) => [r.site_id, r.site_type]));
+/**
+ * The metrics listener's one statement per batch, atomic without a transaction and in one
+ * round trip: marks the events processed by `consumer`, remembers the types of the sites
+ * created in the batch (site id -> type; the first `site.created` of a site wins) and reads
+ * the known types of `siteIds`. The read sees the table as it was before the statement, so
+ * `siteIds` should leave out the sites whose types the batch itself brings.
+ */
+export async function markCounted(
+  db: DbExecutor,
+  consumer: string,
+  eventIds: readonly string[],
+  types: ReadonlyMap<string, string>,
+  siteIds: readonly string[],
+): Promise<CountMarks> {
+  const remembered = JSON.stringify([...types].map(([siteId, siteType]) => ({ site_id: siteId, site_type: siteType })));
+  const asked = JSON.stringify([...new Set(siteIds)]);
+  const rows = await db.execute<{ event_id: string | null; site_id: string | null; site_type: string | null }>(sql`
+    with fresh as (${markProcessedStatement(consumer, eventIds)}),
+    remembered as (
+      insert into metric_sites (site_id, site_type)
+      select v.site_id, v.site_type from json_to_recordset(${remembered}::json) as v(site_id uuid, site_type text)
+      order by v.site_id on conflict do nothing)
+    select event_id, null::text as site_id, null::text as site_type from fresh
+    union all
+    select null, site_id::text, site_type from metric_sites
+    where site_id = any(array(select value::uuid from json_array_elements_text(${asked}::json)))`);
+  const marks: CountMarks = { fresh: new Set(), siteTypes: new Map() };
+  for (const row of rows) {
+    if (row.event_id !== null) marks.fresh.add(row.event_id);
+    else if (row.site_id !== null && row.site_type !== null) marks.siteTypes.set(row.site_id, row.site_type);
+  }
+  return marks;
 }
 
 /** The known states of these sites, locked in site id order (so concurrent batches cannot deadlock). */

@@ -28,11 +28,12 @@ export async function updateTenantStats(events: readonly AnyEvent[], deps: Updat
   const relevant = events.filter((e) => siteTarget(e.type) !== undefined || backupDelta(e) !== undefined);
   if (relevant.length === 0) return;
   // Statements that do not wait for each other's results are sent together (pipelined on the
-  // transaction's connection, run in the order given): three round trips inside the
-  // transaction instead of six. The tenants of every event in the batch are locked, also of
-  // those already processed (a redelivery): the same locks in the same order, a few more.
+  // transaction's connection, run in the order given): four round trips with BEGIN and COMMIT.
+  // The tenants and sites of every event in the batch are locked, also of those already
+  // processed (a redelivery): the same locks in the same order (tenants, then sites), a few more.
+  const siteIds = relevant.flatMap((e) => (siteTarget(e.type) ? [(e.data as { siteId: string }).siteId] : []));
   const skipped = await deps.db.transaction(async (tx) => {
-    const [fresh] = await Promise.all([
+    const [fresh, , states] = await Promise.all([
       markProcessedMany(
         tx,
         TENANT_STATS_LISTENER,
@@ -42,10 +43,10 @@ export async function updateTenantStats(events: readonly AnyEvent[], deps: Updat
         tx,
         relevant.map((e) => e.tenantId),
       ),
+      lockSiteStates(tx, [...new Set(siteIds)].sort()),
     ]);
     const todo = relevant.filter((e) => fresh.has(e.id));
-    const siteIds = todo.filter((e) => siteTarget(e.type)).map((e) => (e.data as { siteId: string }).siteId);
-    const plan = planTenantStats(todo, await lockSiteStates(tx, [...new Set(siteIds)].sort()));
+    const plan = planTenantStats(todo, states);
     await Promise.all([saveSiteStates(tx, plan.sites), addToTenantStatsMany(tx, plan.deltas)]);
     return relevant.length - todo.length;
   });

@@ -15,9 +15,27 @@ export type NewDelivery = Omit<typeof deliveries.$inferInsert, 'lastError' | 'at
 // The batch writes below pass their rows as one JSON parameter: the same statement text for
 // every batch size (one prepared statement), and no per-row query building.
 
-/** Stores notifications, skipping events already notified; returns the event ids that were new. */
-export async function insertNotifications(db: Db, rows: readonly NewNotification[]): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
+/**
+ * Stores notifications and their deliveries in one statement (atomic without a transaction,
+ * one round trip), skipping events already notified: the deliveries of such an event are not
+ * recorded again, so a redelivered event sends no second e-mail or webhook. A delivery
+ * already recorded (same event, channel and target) is skipped too. Returns the event ids
+ * that were new.
+ */
+export async function insertNotificationsWithDeliveries(
+  db: Db,
+  notificationRows: readonly NewNotification[],
+  deliveryRows: readonly NewDelivery[],
+): Promise<Set<string>> {
+  if (notificationRows.length === 0) return new Set();
+  const inserted = await db.execute<{ event_id: string }>(sql`
+    with fresh as (${notificationsInsert(notificationRows)} returning event_id),
+    recorded as (${deliveriesInsert(deliveryRows, sql`where v.event_id in (select event_id from fresh)`)})
+    select event_id::text as event_id from fresh`);
+  return new Set(inserted.map((row) => row.event_id));
+}
+
+function notificationsInsert(rows: readonly NewNotification[]): SQL {
   const json = JSON.stringify(
     rows.map((n) => ({
       id: n.id,
@@ -34,21 +52,17 @@ export async function insertNotifications(db: Db, rows: readonly NewNotification
       created_at: n.createdAt,
     })),
   );
-  const inserted = await db.execute<{ event_id: string }>(sql`
+  return sql`
     insert into notifications (id, tenant_id, user_id, event_id, event_type, title, body, severity, action_url, data,
       read_at, created_at)
     select v.id, v.tenant_id, v.user_id, v.event_id, v.event_type, v.title, v.body, v.severity, v.action_url, v.data,
       v.read_at, coalesce(v.created_at, now())
     from json_to_recordset(${json}::json) as v(id uuid, tenant_id text, user_id text, event_id uuid, event_type text,
       title text, body text, severity text, action_url text, data jsonb, read_at timestamptz, created_at timestamptz)
-    on conflict (event_id) do nothing
-    returning event_id::text as event_id`);
-  return new Set(inserted.map((row) => row.event_id));
+    on conflict (event_id) do nothing`;
 }
 
-/** Records deliveries; one already recorded (same event, channel and target) is skipped. */
-export async function insertDeliveries(db: Db, rows: readonly NewDelivery[]): Promise<void> {
-  if (rows.length === 0) return;
+function deliveriesInsert(rows: readonly NewDelivery[], where: SQL): SQL {
   const json = JSON.stringify(
     rows.map((d) => ({
       id: d.id,
@@ -70,7 +84,7 @@ export async function insertDeliveries(db: Db, rows: readonly NewDelivery[]): Pr
       updated_at: d.updatedAt,
     })),
   );
-  await db.execute(sql`
+  return sql`
     insert into deliveries (id, tenant_id, event_id, event_type, stream_sequence, notification_id, channel, target,
       webhook_id, payload, status, attempts, max_attempts, next_attempt_at, sent_at, created_at, updated_at)
     select v.id, v.tenant_id, v.event_id, v.event_type, v.stream_sequence, v.notification_id, v.channel, v.target,
@@ -80,7 +94,8 @@ export async function insertDeliveries(db: Db, rows: readonly NewDelivery[]): Pr
       stream_sequence bigint, notification_id uuid, channel text, target text, webhook_id uuid, payload jsonb,
       status text, attempts int, max_attempts int, next_attempt_at timestamptz, sent_at timestamptz,
       created_at timestamptz, updated_at timestamptz)
-    on conflict do nothing`);
+    ${where}
+    on conflict do nothing`;
 }
 
 /** Live webhooks of these tenants (each with its event-type filter: none means every type). */

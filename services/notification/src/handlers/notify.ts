@@ -1,8 +1,7 @@
 import { uuidv7, type AnyEvent } from '@chom/contracts';
 import { emailAddress } from '../delivery/email.js';
 import {
-  insertDeliveries,
-  insertNotifications,
+  insertNotificationsWithDeliveries,
   webhooksOfTenants,
   type NewDelivery,
   type NewNotification,
@@ -27,7 +26,7 @@ interface Planned {
 }
 
 /**
- * The `notification` listener, for a batch of events in one transaction: renders each event's
+ * The `notification` listener, for a batch of events in one statement: renders each event's
  * notification, stores the in-app ones and records one delivery per channel (in-app at once
  * as sent; e-mail and each matching webhook pending, for the delivery worker). A notification
  * is unique per event, so a redelivered event finds it and records nothing more: no second
@@ -56,17 +55,16 @@ export async function notify(items: readonly NotifyItem[], deps: NotificationDep
   });
   if (planned.length === 0) return items.map(() => 'ignored');
 
-  const { inserted, pending } = await deps.db.transaction(async (tx) => {
-    const inserted = await insertNotifications(
-      tx,
-      planned.map((p) => p.notification),
-    );
-    const fresh = planned.filter((p) => inserted.has(p.event.id));
-    const hooks = await webhooksOfTenants(tx, [...new Set(fresh.map((p) => p.event.tenantId))]);
-    const rows = fresh.flatMap((p) => deliveriesOf(p, hooks, at, deps));
-    await insertDeliveries(tx, rows);
-    return { inserted, pending: rows.some((row) => row.status === 'pending') };
-  });
+  // Two statements, no transaction: the tenants' webhooks, then the notifications with the
+  // deliveries of those that are new (one statement, so a crash leaves both or neither).
+  const hooks = await webhooksOfTenants(deps.db, [...new Set(planned.map((p) => p.event.tenantId))]);
+  const rows = planned.flatMap((p) => deliveriesOf(p, hooks, at, deps));
+  const inserted = await insertNotificationsWithDeliveries(
+    deps.db,
+    planned.map((p) => p.notification),
+    rows,
+  );
+  const pending = rows.some((row) => row.status === 'pending' && inserted.has(row.eventId));
   // In-app is delivered already: the worker has work only when a channel is left pending.
   if (pending) deps.wake();
   return items.map(({ event }) => (!isNotified(event) ? 'ignored' : inserted.has(event.id) ? 'notified' : 'duplicate'));
