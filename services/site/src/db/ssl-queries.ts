@@ -1,4 +1,4 @@
-import { inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from './queries.js';
 import { sites } from './schema.js';
 
@@ -37,5 +37,11 @@ export async function lockExpiringSites(
 
 export async function markSslExpiryNotified(db: Db, siteIds: string[], today: string): Promise<void> {
   if (siteIds.length === 0) return;
-  await db.update(sites).set({ sslExpiryNotifiedOn: today }).where(inArray(sites.id, siteIds));
+  // The ids as one JSON parameter: one statement text (one prepared statement) for any count.
+  await db
+    .update(sites)
+    .set({ sslExpiryNotifiedOn: today })
+    .where(
+      sql`${sites.id} = any(array(select value::uuid from json_array_elements_text(${JSON.stringify(siteIds)}::json)))`,
+    );
 }
