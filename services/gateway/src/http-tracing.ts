@@ -1,5 +1,6 @@
 import {
   extractTraceContext,
+  isTracingEnabled,
   recordError,
   SpanKind,
   SpanStatusCode,
@@ -30,6 +31,8 @@ function header(request: FastifyRequest, name: string): string | undefined {
  */
 export function registerHttpTracing(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
+    // With tracing off, no span and no attributes: nothing would record them.
+    if (!isTracingEnabled()) return;
     const parent = extractTraceContext({
       traceparent: header(request, 'traceparent'),
       tracestate: header(request, 'tracestate'),
