@@ -28,7 +28,7 @@ export interface DatabaseOptions {
 export function createDatabase(opts: DatabaseOptions): Database {
   const sql = postgres(opts.url, {
     max: opts.max ?? 10,
-    connection: { application_name: opts.applicationName },
+    connection: sessionSettings(opts.applicationName),
     onnotice: (notice) => opts.logger?.debug({ notice: notice.message }, 'postgres notice'),
   });
   const db = drizzle(preparing(sql), { logger: { logQuery: recordQuery } });
@@ -38,7 +38,7 @@ export function createDatabase(opts: DatabaseOptions): Database {
   sessionFactories.set(sql, (name) =>
     postgres(opts.url, {
       max: 1,
-      connection: { application_name: `${opts.applicationName}-${name}` },
+      connection: sessionSettings(`${opts.applicationName}-${name}`),
       onnotice: (notice) => opts.logger?.debug({ notice: notice.message }, 'postgres notice'),
     }),
   );
@@ -69,6 +69,18 @@ function preparing<T extends postgres.Sql | postgres.TransactionSql>(client: T):
       return Reflect.get(target, key, receiver) as unknown;
     },
   });
+}
+
+/**
+ * Settings of every session, sent at connect. Statements are prepared once per connection,
+ * and Postgres would switch a prepared statement to a generic plan after five runs and keep
+ * it for the life of the connection: a plan made while a table was young (a service started
+ * on an empty database) reads the whole table on every run once it has grown (the outbox
+ * marks, the provisioning claim and activation, the backup read model all did). A custom plan
+ * per run costs a plan, and follows the table as it grows.
+ */
+function sessionSettings(applicationName: string): Record<string, string> {
+  return { application_name: applicationName, plan_cache_mode: 'force_custom_plan' };
 }
 
 const sessionFactories = new WeakMap<postgres.Sql, (name: string) => postgres.Sql>();
