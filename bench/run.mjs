@@ -381,11 +381,17 @@ function extraFromEnv(prefix) {
 }
 
 /** Follows the event stream: per event its sequence, stream time, id, type and site. */
-async function followStream(js, stream) {
+/**
+ * Follows the stream from its next message (an ordered consumer) while a lifecycle phase runs:
+ * every event's stream sequence and timestamp, by site and by event id. Only then: it is two
+ * more deliveries per site for the broker and this process, which the other phases leave out.
+ */
+async function followStream(js, jsm, stream) {
   const bySite = new Map();
   const byEventId = new Map();
   let maxSeq = 0;
-  const consumer = await js.consumers.get(stream);
+  const { state } = await jsm.streams.info(stream);
+  const consumer = await js.consumers.get(stream, { opt_start_seq: state.last_seq + 1 });
   const messages = await consumer.consume();
   const decoder = new TextDecoder();
   void (async () => {
@@ -409,6 +415,11 @@ async function followStream(js, stream) {
     }
   })();
   return { bySite, byEventId, maxSeq: () => maxSeq, close: () => messages.close() };
+}
+
+/** The stream's last sequence (the number of events stored so far, none being deleted). */
+async function lastSequence(jsm, stream) {
+  return (await jsm.streams.info(stream)).state.last_seq;
 }
 
 /** Messages the durable consumers still have pending or unacknowledged, all together. */
@@ -539,7 +550,6 @@ const siteSql = postgres(`${config.postgresUrl}/${config.databasePrefix}site`, {
 try {
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  const follower = await followStream(js, config.space.stream);
   const tenants = ['t_bench_a', 't_bench_b', 't_bench_c', 't_bench_d'];
   const tokens = await Promise.all(tenants.map((t) => system.token(t)));
   const client = httpClient(system.gatewayUrl, 256);
@@ -581,11 +591,15 @@ try {
   // issue's rate, and at a low one that shows the latency when nothing queues.
   const measureLifecycle = async (rate) => {
     say(`full lifecycle at ${rate}/s for ${SECONDS} s`);
+    const follower = await followStream(js, jsm, config.space.stream);
     const acks = await watchAcks(nc, jsm, config.space.stream);
     const life = await fixedRate(rate, SECONDS, createSite);
     await caughtUp();
     await sleep(200);
     await acks.stop();
+    const last = await lastSequence(jsm, config.space.stream);
+    for (const deadline = now() + 10_000; follower.maxSeq() < last && now() < deadline;) await sleep(20);
+    await follower.close();
     const lifecycle = [];
     // Where the time goes: request due -> 201 (accepted), and -> site.created on the stream ->
     // site.provisioned on the stream (provisioner, activation, relay) -> every listener done.
@@ -667,7 +681,7 @@ try {
       await sleep(500);
     }
   })();
-  const seqBefore = follower.maxSeq();
+  const seqBefore = await lastSequence(jsm, config.space.stream);
   const t0 = now();
   const run = await closedLoop(SITES, CONCURRENCY, createSite);
   const tAccepted = now();
@@ -675,7 +689,7 @@ try {
   watching = false;
   await watcher;
   const after = await processFigures(config);
-  const events = follower.maxSeq() - seqBefore;
+  const events = (await lastSequence(jsm, config.space.stream)) - seqBefore;
   results.throughput = {
     sites: SITES,
     errors: run.errors,
@@ -705,7 +719,6 @@ try {
     ),
   );
   client.agent.destroy();
-  await follower.close();
 } finally {
   await siteSql.end();
   say('stopping the stack');
