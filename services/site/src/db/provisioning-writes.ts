@@ -57,9 +57,9 @@ export function markSiteActive(
  * Gives every site of the batch still fresh (this tenant's, `provisioning`, no server) a unit
  * of one server: the least loaded that has room for all of them and is not locked. Returns
  * site id -> server id; empty when no such server (each caller then takes the careful path).
- * Sites are probed by primary key (`= ANY(ARRAY(...))`): joined to the JSON rows alone, a plan
- * made while the table was young (statistics lag a fast-growing table by up to a minute, and
- * a cached generic plan keeps its choice) scanned every site on every claim.
+ * Sites are probed by primary key (`= ANY(ARRAY(...))`): joined to the JSON rows alone, the
+ * plan follows the table's statistics, which lag a fast-growing table by up to a minute, and
+ * scanned every site on every claim.
  */
 export async function claimFreshSites(db: Db, claims: readonly FreshClaim[]): Promise<Map<string, string>> {
   const requests = JSON.stringify(claims.map((c) => ({ site_id: c.siteId, tenant_id: c.tenantId, at: c.at })));
