@@ -1,3 +1,5 @@
+import { sql, type SQL } from 'drizzle-orm';
+
 /**
  * `text` with each lone surrogate replaced by U+FFFD, for a string that goes into a JSON
  * parameter (`json_to_recordset`) and from there into a text column. postgres.js sends a
@@ -6,4 +8,18 @@
  */
 export function withoutLoneSurrogates(text: string): string {
   return text.replace(/\p{Cs}/gu, '\uFFFD');
+}
+
+/**
+ * `array(...)` of these ids as uuids, sent as one JSON parameter: the statement's text is the
+ * same for any number of ids (one prepared statement, no per-count query building), which
+ * `inArray` is not. Use it as `column = any(${uuidArray(ids)})`.
+ */
+export function uuidArray(ids: Iterable<string>): SQL {
+  return sql`array(select value::uuid from json_array_elements_text(${JSON.stringify([...ids])}::json))`;
+}
+
+/** {@link uuidArray} for text keys (tenant ids). */
+export function textArray(ids: Iterable<string>): SQL {
+  return sql`array(select value from json_array_elements_text(${JSON.stringify([...ids])}::json))`;
 }

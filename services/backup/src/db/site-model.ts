@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { DbExecutor } from '@chom/db';
+import { uuidArray, type DbExecutor } from '@chom/db';
 import { sites, type SiteModelTable } from './schema.js';
 
 export type SiteModelRow = typeof sites.$inferSelect;
@@ -151,10 +151,9 @@ async function planSiteChanges(
   facts: readonly SiteFactEnvelope[],
   table: SiteModelTable,
 ): Promise<SiteChange[]> {
-  const ids = JSON.stringify([...new Set(facts.map((e) => e.fact.siteId))]);
   const locked = (
     await db.execute<SiteRecord>(sql`select ${SITE_COLUMNS_LIST} from ${table}
-      where site_id = any(array(select value::uuid from json_array_elements_text(${ids}::json)))
+      where site_id = any(${uuidArray(new Set(facts.map((e) => e.fact.siteId)))})
       order by site_id for update`)
   ).map(fromSiteRecord);
   const current = new Map(locked.map((row) => [row.siteId, row]));

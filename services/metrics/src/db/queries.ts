@@ -1,4 +1,4 @@
-import { markProcessedStatement, type DbExecutor } from '@chom/db';
+import { markProcessedStatement, textArray, uuidArray, type DbExecutor } from '@chom/db';
 import { eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { tenantStats, type SiteState, type TenantStatsRow } from './schema.js';
@@ -34,7 +34,6 @@ export async function markCounted(
   siteIds: readonly string[],
 ): Promise<CountMarks> {
   const remembered = JSON.stringify([...types].map(([siteId, siteType]) => ({ site_id: siteId, site_type: siteType })));
-  const asked = JSON.stringify([...new Set(siteIds)]);
   const rows = await db.execute<{ event_id: string | null; site_id: string | null; site_type: string | null }>(sql`
     with fresh as (${markProcessedStatement(consumer, eventIds)}),
     remembered as (
@@ -44,7 +43,7 @@ export async function markCounted(
     select event_id, null::text as site_id, null::text as site_type from fresh
     union all
     select null, site_id::text, site_type from metric_sites
-    where site_id = any(array(select value::uuid from json_array_elements_text(${asked}::json)))`);
+    where site_id = any(${uuidArray(new Set(siteIds))})`);
   const marks: CountMarks = { fresh: new Set(), siteTypes: new Map() };
   for (const row of rows) {
     if (row.event_id !== null) marks.fresh.add(row.event_id);
@@ -56,9 +55,8 @@ export async function markCounted(
 /** The known states of these sites, locked in site id order (so concurrent batches cannot deadlock). */
 export async function lockSiteStates(tx: DbExecutor, siteIds: readonly string[]): Promise<Map<string, SiteState>> {
   if (siteIds.length === 0) return new Map();
-  const ids = JSON.stringify(siteIds);
   const rows = await tx.execute<{ site_id: string; state: SiteState }>(sql`select site_id, state from tenant_sites
-    where site_id = any(array(select value::uuid from json_array_elements_text(${ids}::json)))
+    where site_id = any(${uuidArray(siteIds)})
     order by site_id for update`);
   return new Map(rows.map((r) => [r.site_id, r.state]));
 }
@@ -101,13 +99,13 @@ export interface StatsDelta {
  */
 export async function lockTenantStats(tx: DbExecutor, tenantIds: readonly string[]): Promise<void> {
   if (tenantIds.length === 0) return;
-  const ids = JSON.stringify([...new Set(tenantIds)].sort());
+  const sorted = [...new Set(tenantIds)].sort();
   // Sent together (pipelined on the transaction's connection); Postgres runs them in order.
   await Promise.all([
     tx.execute(sql`insert into tenant_stats (tenant_id)
-      select value from json_array_elements_text(${ids}::json) order by value on conflict do nothing`),
+      select value from json_array_elements_text(${JSON.stringify(sorted)}::json) order by value on conflict do nothing`),
     tx.execute(sql`select 1 from tenant_stats
-      where tenant_id = any(array(select value from json_array_elements_text(${ids}::json))) order by tenant_id for update`),
+      where tenant_id = any(${textArray(sorted)}) order by tenant_id for update`),
   ]);
 }
 

@@ -1,4 +1,4 @@
-import { withoutLoneSurrogates } from '@chom/db';
+import { textArray, withoutLoneSurrogates } from '@chom/db';
 import { and, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { RequestContext } from '@chom/contracts';
 import type { DbExecutor } from '@chom/db';
@@ -101,16 +101,10 @@ function deliveriesInsert(rows: readonly NewDelivery[], where: SQL): SQL {
 /** Live webhooks of these tenants (each with its event-type filter: none means every type). */
 export async function webhooksOfTenants(db: Db, tenantIds: readonly string[]): Promise<WebhookRow[]> {
   if (tenantIds.length === 0) return [];
-  // The ids as one JSON parameter, like the writes above: `inArray` made a new text per count.
   return db
     .select()
     .from(webhooks)
-    .where(
-      and(
-        sql`${webhooks.tenantId} = any(array(select json_array_elements_text(${JSON.stringify(tenantIds)}::json)))`,
-        isNull(webhooks.deletedAt),
-      ),
-    );
+    .where(and(sql`${webhooks.tenantId} = any(${textArray(tenantIds)})`, isNull(webhooks.deletedAt)));
 }
 
 export interface Recipient {

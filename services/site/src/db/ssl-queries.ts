@@ -1,3 +1,4 @@
+import { uuidArray } from '@chom/db';
 import { sql } from 'drizzle-orm';
 import type { Db } from './queries.js';
 import { sites } from './schema.js';
@@ -37,11 +38,8 @@ export async function lockExpiringSites(
 
 export async function markSslExpiryNotified(db: Db, siteIds: string[], today: string): Promise<void> {
   if (siteIds.length === 0) return;
-  // The ids as one JSON parameter: one statement text (one prepared statement) for any count.
   await db
     .update(sites)
     .set({ sslExpiryNotifiedOn: today })
-    .where(
-      sql`${sites.id} = any(array(select value::uuid from json_array_elements_text(${JSON.stringify(siteIds)}::json)))`,
-    );
+    .where(sql`${sites.id} = any(${uuidArray(siteIds)})`);
 }
