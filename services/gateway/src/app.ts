@@ -19,6 +19,7 @@ import { registerHttpMetrics } from './http-metrics.js';
 import { registerHttpTracing } from './http-tracing.js';
 import { trackNatsReadiness } from './nats-state.js';
 import type { IdempotencyStore } from './idempotency/store.js';
+import { lazyRequestLogger } from './request-logger.js';
 import { requestIdOf } from './request-id.js';
 import { createBackupRoute } from './routes/create-backup.js';
 import { createSiteRoute } from './routes/create-site.js';
@@ -78,6 +79,7 @@ export function buildApp(deps: GatewayDeps): GatewayInstance {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
     genReqId: requestIdOf,
+    childLoggerFactory: lazyRequestLogger,
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: deps.config.bodyLimitBytes,
