@@ -20,6 +20,7 @@ import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import postgres from 'postgres';
+import { perSite, sampleMachine } from './machine-cpu.mjs';
 import { devSecretFile, ROOT, SERVICES, serviceEnv, stackConfig, startStack } from '../deploy/local/stack.mjs';
 
 const { values: opt } = parseArgs({
@@ -347,6 +348,7 @@ async function startSystem() {
     gatewayUrl: stack.gatewayUrl,
     token: (tenant) => stack.token({ tenant, user: 'u_bench' }),
     started: true,
+    pids: () => Object.fromEntries([...stack.children].map(([name, { child }]) => [name, child.pid])),
     async stop() {
       await stack.stop();
       const nc = await connect({ servers: NATS_URL });
@@ -682,14 +684,24 @@ try {
     }
   })();
   const seqBefore = await lastSequence(jsm, config.space.stream);
+  const groupOfPid = new Map(Object.entries(system.pids?.() ?? {}).map(([name, pid]) => [String(pid), name]));
+  // Postgres backends by database (the stack's pools are open for the whole run).
+  for (const {
+    pid,
+    datname,
+  } of await siteSql`select pid, datname from pg_stat_activity where datname like ${`${config.databasePrefix}%`}`)
+    groupOfPid.set(String(pid), `pg ${datname.slice(config.databasePrefix.length)}`);
+  const machineBefore = sampleMachine(groupOfPid);
   const t0 = now();
   const run = await closedLoop(SITES, CONCURRENCY, createSite);
   const tAccepted = now();
   const tCaught = await caughtUp();
   watching = false;
   await watcher;
+  const machineAfter = sampleMachine(groupOfPid);
   const after = await processFigures(config);
   const events = (await lastSequence(jsm, config.space.stream)) - seqBefore;
+  results.machineCost = perSite(machineBefore, machineAfter, SITES);
   results.throughput = {
     sites: SITES,
     errors: run.errors,
@@ -732,6 +744,20 @@ try {
 // ---------------------------------------------------------------- report
 
 const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+
+/** The machine's CPU and context switches per site in the throughput run, by process group (/proc). */
+function machineCostLines(cost) {
+  if (!cost) return [];
+  const by = (key, digits) =>
+    Object.entries(cost.groups)
+      .sort(([, a], [, b]) => b[key] - a[key])
+      .map(([name, g]) => `${name} ${f(g[key], digits)}`)
+      .join(', ');
+  return [
+    `machine CPU per site (ms, throughput run, /proc): ${f(cost.machine.cpuMs, 2)} = ${by('cpuMs', 2)}`,
+    `context switches per site (throughput run): ${f(cost.machine.switches, 0)} = ${by('switches', 0)}`,
+  ];
+}
 const raw = results.raw ?? {};
 const t = results.throughput;
 const worstMem = Math.max(...Object.values(results.memory).map((m) => m.mbPer1000Events));
@@ -835,6 +861,7 @@ out.push(
   `CPU per site created (ms, throughput run): ${Object.entries(results.memory)
     .map(([k, m]) => `${k} ${f(m.cpuMsPerSite, 2)}`)
     .join(', ')}`,
+  ...machineCostLines(results.machineCost),
   ...[results.lifecycle, results.lifecycleLowRate].map(
     (l) =>
       `lifecycle @ ${l.rate}/s, p50/p99 ms: request -> 201 ${f(l.stages.accepted.p50)}/${f(l.stages.accepted.p99)}, ` +

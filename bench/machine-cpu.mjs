@@ -1,0 +1,98 @@
+// The whole machine's CPU time and context switches, and each process group's share, read from
+// /proc (Linux): the services (by pid), nats-server, Postgres (every backend), the bench itself
+// and whatever is left. `npm run bench` samples it around the throughput run to report what one
+// site costs the machine, not only the services. Elsewhere (no /proc) it returns null.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
+// USER_HZ: the unit of /proc's CPU times, 100 on every Linux architecture Node supports.
+const TICKS_PER_SECOND = 100;
+
+function read(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null; // the process or thread ended while it was read
+  }
+}
+
+/** CPU seconds (user + system, all threads) and context switches (all threads) of one process. */
+function processFigures(pid) {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return null;
+  const close = stat.lastIndexOf(')');
+  const comm = stat.slice(stat.indexOf('(') + 1, close);
+  const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
+  const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+  let voluntary = 0;
+  let involuntary = 0;
+  let tasks = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  for (const task of tasks) {
+    const status = read(`/proc/${pid}/task/${task}/status`);
+    if (!status) continue;
+    voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    involuntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  }
+  return { comm, cpu, switches: voluntary + involuntary };
+}
+
+/**
+ * A snapshot: the machine's busy CPU seconds and context switches (/proc/stat), and the same for
+ * each process of a group. `groupOfPid` names the group of known pids (the services, Postgres
+ * backends by database); other nats-server and postgres processes are found by name.
+ */
+export function sampleMachine(groupOfPid = new Map()) {
+  if (!existsSync('/proc/stat')) return null;
+  const stat = readFileSync('/proc/stat', 'utf8');
+  const [user, nice, system, , , irq, softirq, steal] = /^cpu\s+(.*)$/m.exec(stat)[1].split(/\s+/).map(Number);
+  const machine = {
+    cpu: (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND,
+    switches: Number(/^ctxt\s+(\d+)/m.exec(stat)?.[1] ?? 0),
+  };
+  const processes = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const figures = processFigures(pid);
+    if (!figures) continue;
+    const group =
+      (pid === String(process.pid) ? 'bench' : groupOfPid.get(pid)) ??
+      (figures.comm === 'nats-server' ? 'nats' : figures.comm === 'postgres' ? 'pg other' : null);
+    if (group) processes.set(pid, { group, cpu: figures.cpu, switches: figures.switches });
+  }
+  return { machine, processes };
+}
+
+/**
+ * Per site, between two snapshots: CPU milliseconds and context switches of the machine and of
+ * each group. A process started in between counts from zero; one that ended in between (a
+ * closed Postgres backend) falls into `other`, the machine's rest, with the kernel's own
+ * threads and anything else running.
+ */
+export function perSite(before, after, sites) {
+  if (!before || !after) return null;
+  const per = (cpu, switches) => ({ cpuMs: (cpu * 1000) / sites, switches: switches / sites });
+  const sums = {};
+  for (const [pid, now] of after.processes) {
+    const then = before.processes.get(pid) ?? { cpu: 0, switches: 0 };
+    const sum = (sums[now.group] ??= { cpu: 0, switches: 0 });
+    sum.cpu += now.cpu - then.cpu;
+    sum.switches += now.switches - then.switches;
+  }
+  const machine = per(after.machine.cpu - before.machine.cpu, after.machine.switches - before.machine.switches);
+  const groups = Object.fromEntries(Object.entries(sums).map(([name, s]) => [name, per(s.cpu, s.switches)]));
+  const counted = Object.values(groups).reduce(
+    (a, g) => ({ cpuMs: a.cpuMs + g.cpuMs, switches: a.switches + g.switches }),
+    {
+      cpuMs: 0,
+      switches: 0,
+    },
+  );
+  groups.other = {
+    cpuMs: Math.max(0, machine.cpuMs - counted.cpuMs),
+    switches: Math.max(0, machine.switches - counted.switches),
+  };
+  return { machine, groups };
+}
