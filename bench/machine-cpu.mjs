@@ -41,11 +41,27 @@ function processFigures(pid) {
 }
 
 /**
- * A snapshot: the machine's busy CPU seconds and context switches (/proc/stat), and the same for
- * each process of a group. `groupOfPid` names the group of known pids (the services, Postgres
- * backends by database); other nats-server and postgres processes are found by name.
+ * Postgres titles its processes (`postgres: [cluster: ]walwriter`, `postgres: [cluster: ]<user>
+ * <database> <client> <state>`): a backend is grouped by its database (less `databasePrefix`), the server's own
+ * processes by their role.
  */
-export function sampleMachine(groupOfPid = new Map()) {
+function postgresGroup(pid, databasePrefix) {
+  const title = read(`/proc/${pid}/cmdline`)?.replaceAll('\0', ' ').trim() ?? '';
+  const role = title.replace(/^postgres: (?:[^:\s]+: )?/, ''); // less the cluster name, where set
+  const backend = /^\S+ (\S+) \S+\(\d+\)/.exec(role);
+  if (backend) {
+    const database = backend[1];
+    return database.startsWith(databasePrefix) ? `pg ${database.slice(databasePrefix.length)}` : 'pg other databases';
+  }
+  return role && role !== title ? `pg ${role.replace(/\s+\d.*$/, '')}` : 'pg postmaster';
+}
+
+/**
+ * A snapshot: the machine's busy CPU seconds and context switches (/proc/stat), and the same for
+ * each process of a group: the services (`servicePids`: name -> pid), the bench, nats-server, and
+ * Postgres (`postgresGroup`).
+ */
+export function sampleMachine({ servicePids = {}, databasePrefix = '' } = {}) {
   if (!existsSync('/proc/stat')) return null;
   const stat = readFileSync('/proc/stat', 'utf8');
   const [user, nice, system, , , irq, softirq, steal] = /^cpu\s+(.*)$/m.exec(stat)[1].split(/\s+/).map(Number);
@@ -53,13 +69,19 @@ export function sampleMachine(groupOfPid = new Map()) {
     cpu: (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND,
     switches: Number(/^ctxt\s+(\d+)/m.exec(stat)?.[1] ?? 0),
   };
+  const serviceOfPid = new Map(Object.entries(servicePids).map(([name, pid]) => [String(pid), name]));
+  serviceOfPid.set(String(process.pid), 'bench');
   const processes = new Map();
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     const figures = processFigures(pid);
     if (!figures) continue;
     const group =
-      (pid === String(process.pid) ? 'bench' : groupOfPid.get(pid)) ??
-      (figures.comm === 'nats-server' ? 'nats' : figures.comm === 'postgres' ? 'pg other' : null);
+      serviceOfPid.get(pid) ??
+      (figures.comm === 'nats-server'
+        ? 'nats'
+        : figures.comm === 'postgres'
+          ? postgresGroup(pid, databasePrefix)
+          : null);
     if (group) processes.set(pid, { group, cpu: figures.cpu, switches: figures.switches });
   }
   return { machine, processes };

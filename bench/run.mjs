@@ -684,21 +684,15 @@ try {
     }
   })();
   const seqBefore = await lastSequence(jsm, config.space.stream);
-  const groupOfPid = new Map(Object.entries(system.pids?.() ?? {}).map(([name, pid]) => [String(pid), name]));
-  // Postgres backends by database (the stack's pools are open for the whole run).
-  for (const {
-    pid,
-    datname,
-  } of await siteSql`select pid, datname from pg_stat_activity where datname like ${`${config.databasePrefix}%`}`)
-    groupOfPid.set(String(pid), `pg ${datname.slice(config.databasePrefix.length)}`);
-  const machineBefore = sampleMachine(groupOfPid);
+  const machineScope = { servicePids: system.pids?.(), databasePrefix: config.databasePrefix };
+  const machineBefore = sampleMachine(machineScope);
   const t0 = now();
   const run = await closedLoop(SITES, CONCURRENCY, createSite);
   const tAccepted = now();
   const tCaught = await caughtUp();
   watching = false;
   await watcher;
-  const machineAfter = sampleMachine(groupOfPid);
+  const machineAfter = sampleMachine(machineScope);
   const after = await processFigures(config);
   const events = (await lastSequence(jsm, config.space.stream)) - seqBefore;
   results.machineCost = perSite(machineBefore, machineAfter, SITES);
