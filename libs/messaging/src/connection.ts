@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { credsAuthenticator, type NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
 import type { Logger } from '@chom/telemetry';
+import { connectCoalescing } from './coalescing-transport.js';
 
 export interface NatsSettings {
   /** Comma-separated server URLs, e.g. `nats://127.0.0.1:4222`. */
@@ -15,13 +15,14 @@ export interface NatsSettings {
 
 /**
  * Connects under the service's own name (and credentials, where configured), reconnecting
- * forever: a broker restart must not end a service.
+ * forever: a broker restart must not end a service. Writes to the broker are coalesced per
+ * event-loop turn ({@link connectCoalescing}).
  */
 export async function connectNats(settings: NatsSettings, logger: Logger): Promise<NatsConnection> {
   const authenticator = settings.credsFile
     ? credsAuthenticator(new Uint8Array(await readFile(settings.credsFile)))
     : undefined;
-  const nc = await connect({
+  const nc = await connectCoalescing({
     servers: settings.servers.split(',').map((s) => s.trim()),
     name: settings.name,
     ...(settings.user ? { user: settings.user, pass: settings.password ?? '' } : {}),
