@@ -118,3 +118,13 @@ export function perSite(before, after, sites) {
   };
   return { machine, groups };
 }
+
+/** Each process's resident memory (bytes) from /proc/<pid>/status, as `{ name: { rss } }`. */
+export function residentBytes(pids) {
+  return Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => {
+      const kb = /^VmRSS:\s+(\d+) kB/m.exec(read(`/proc/${pid}/status`) ?? '')?.[1];
+      return [name, { rss: kb === undefined ? NaN : Number(kb) * 1024 }];
+    }),
+  );
+}

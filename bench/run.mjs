@@ -20,7 +20,7 @@ import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import postgres from 'postgres';
-import { perSite, sampleMachine } from './machine-cpu.mjs';
+import { perSite, residentBytes, sampleMachine } from './machine-cpu.mjs';
 import { devSecretFile, ROOT, SERVICES, serviceEnv, stackConfig, startStack } from '../deploy/local/stack.mjs';
 
 const { values: opt } = parseArgs({
@@ -676,15 +676,19 @@ try {
   const rssBefore = Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.rss]));
   const rssPeak = { ...rssBefore };
   let watching = true;
+  // The peak RSS from /proc where the bench started the services (rendering six /metrics pages
+  // twice a second would load the system it measures), else from /metrics.
+  const pids = system.pids?.();
+  const rssNow = pids ? async () => residentBytes(pids) : async () => processFigures(config);
   const watcher = (async () => {
     while (watching) {
-      const r = await processFigures(config);
+      const r = await rssNow();
       for (const [k, { rss }] of Object.entries(r)) if (rss > (rssPeak[k] ?? 0)) rssPeak[k] = rss;
       await sleep(500);
     }
   })();
   const seqBefore = await lastSequence(jsm, config.space.stream);
-  const machineScope = { servicePids: system.pids?.(), databasePrefix: config.databasePrefix };
+  const machineScope = { servicePids: pids, databasePrefix: config.databasePrefix };
   const machineBefore = sampleMachine(machineScope);
   const t0 = now();
   const run = await closedLoop(SITES, CONCURRENCY, createSite);
