@@ -16,10 +16,9 @@ import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
 import { eventSubject } from '@chom/contracts';
 import { sampleEvent } from '@chom/contracts/testing';
-import { ensureConsumer, ensureStream, eventStreamSpec, startListener } from '@chom/messaging';
+import { connectNats, ensureConsumer, ensureStream, eventStreamSpec, startListener } from '@chom/messaging';
 import { createLogger, createMetricsRegistry } from '@chom/telemetry';
 import { ROOT } from '../deploy/local/stack.mjs';
 
@@ -37,7 +36,9 @@ const EVENTS = Number(opt.events);
 const handlerMs = Number(opt['handler-ms']);
 const say = (m) => process.stderr.write(`bench:listener | ${m}\n`);
 
-const nc = await connect({ servers: process.env.NATS_URL ?? '127.0.0.1:4222', noAsyncTraces: true });
+const logger = createLogger({ service: 'bench-listener', level: 'warn' });
+// Connected as the services are (`connectNats`: writes coalesced per event-loop turn).
+const nc = await connectNats({ servers: process.env.NATS_URL ?? '127.0.0.1:4222', name: 'bench-listener' }, logger);
 const js = jetstream(nc);
 const jsm = await jetstreamManager(nc);
 const id = randomBytes(3).toString('hex');
@@ -46,7 +47,6 @@ const space = {
   events: `bench_listener_${id}.events`,
   services: `bench_listener_${id}.svc`,
 };
-const logger = createLogger({ service: 'bench-listener', level: 'warn' });
 const noFailures = {
   record: async () => {
     throw new Error('the benchmark handler never fails');
