@@ -6,7 +6,7 @@
 //   npm run bench                       # default: 2,000 sites in the throughput run (~2-3 min)
 //   npm run bench -- --sites 10000      # the issue's full run
 //   node bench/run.mjs --help
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -522,8 +522,23 @@ async function metricText(url) {
 
 // ---------------------------------------------------------------- main
 
+/** The checkout's commit, with `+changes` when the work tree differs from it; null outside git. */
+function codeVersion() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    return changed.trim() ? `${commit}+changes` : commit;
+  } catch {
+    return null;
+  }
+}
+
 const results = {
   date: new Date().toISOString(),
+  code: codeVersion(),
   machine: {
     cpus: os.cpus().length,
     model: os.cpus()[0]?.model,
@@ -835,7 +850,7 @@ const line = (cells) => cells.map((c, i) => String(c).padEnd(w[i] ?? 6)).join(' 
 const out = [];
 out.push(
   '',
-  `CHOM bench ${results.date}  (${results.machine.cpus} cores, ${results.machine.model}, node ${results.machine.node})` +
+  `CHOM bench ${results.date}, code ${results.code ?? 'unknown'}  (${results.machine.cpus} cores, ${results.machine.model}, node ${results.machine.node})` +
     (results.tracing
       ? `  tracing on: ${results.tracing.exportRequests} OTLP exports, ${results.tracing.exportBytes} bytes`
       : ''),
