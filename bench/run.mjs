@@ -593,16 +593,25 @@ try {
   };
   const firstError = (run) => run.results?.find((r) => !r.ok);
 
+  const pids = system.pids?.();
+  const machineScope = { servicePids: pids, databasePrefix: config.databasePrefix };
   say('warm-up: 1,000 creations');
   await closedLoop(1000, 32, createSite);
   await caughtUp();
 
   // 2. site creation at a fixed rate.
   say(`site creation at ${opt.rate}/s for ${SECONDS} s`);
+  // What the system costs the machine while nothing happens (timers, polls, heartbeats).
+  const idleStart = sampleMachine(machineScope);
+  await sleep(3_000);
+  results.idleCost = perSite(idleStart, sampleMachine(machineScope), 3); // per second
+
+  const creationStart = sampleMachine(machineScope);
   const creation = await fixedRate(Number(opt.rate), SECONDS, createSite);
   if (creation.errors) say(`creation errors: ${creation.errors} ${JSON.stringify(firstError(creation))}`);
   results.creation = { rate: Number(opt.rate), ...summary(creation.latencies), errors: creation.errors };
   await caughtUp();
+  results.creation.machineCost = perSite(creationStart, sampleMachine(machineScope), creation.results.length);
 
   // 3. full lifecycle at a fixed rate (+ 1. dispatch overhead from the same events): at the
   // issue's rate, and at a low one that shows the latency when nothing queues.
@@ -610,8 +619,10 @@ try {
     say(`full lifecycle at ${rate}/s for ${SECONDS} s`);
     const follower = await followStream(js, jsm, config.space.stream);
     const acks = await watchAcks(nc, jsm, config.space.stream);
+    const machineStart = sampleMachine(machineScope);
     const life = await fixedRate(rate, SECONDS, createSite);
     await caughtUp();
+    const machineCost = perSite(machineStart, sampleMachine(machineScope), life.results.length);
     await sleep(200);
     await acks.stop();
     const last = await lastSequence(jsm, config.space.stream);
@@ -654,6 +665,7 @@ try {
         unresolved,
         errors: life.errors,
         stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, summary(v)])),
+        machineCost,
       },
       dispatch: summary(dispatch),
     };
@@ -693,7 +705,6 @@ try {
   let watching = true;
   // The peak RSS from /proc where the bench started the services (rendering six /metrics pages
   // twice a second would load the system it measures), else from /metrics.
-  const pids = system.pids?.();
   const rssNow = pids ? async () => residentBytes(pids) : async () => processFigures(config);
   const watcher = (async () => {
     while (watching) {
@@ -703,7 +714,6 @@ try {
     }
   })();
   const seqBefore = await lastSequence(jsm, config.space.stream);
-  const machineScope = { servicePids: pids, databasePrefix: config.databasePrefix };
   const machineBefore = sampleMachine(machineScope);
   const t0 = now();
   const run = await closedLoop(SITES, CONCURRENCY, createSite);
@@ -757,6 +767,31 @@ try {
 // ---------------------------------------------------------------- report
 
 const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+
+/**
+ * The machine's CPU and context switches per site in each phase: a site costs more at a low rate
+ * (every hop wakes a process for one event) than in the throughput run (batches share the
+ * wake-ups). The lifecycle phases include the bench's stream follower and ack advisories.
+ */
+function phaseCostLine(phases) {
+  const known = phases.filter(([, cost]) => cost);
+  if (known.length === 0) return [];
+  const cell = ([name, cost]) => `${name} ${f(cost.machine.cpuMs, 2)} ms / ${f(cost.machine.switches, 0)}`;
+  return [`machine CPU / context switches per site, by phase: ${known.map(cell).join(', ')}`];
+}
+
+/** The machine's CPU and context switches per second while the system is idle, by process group. */
+function idleCostLine(cost) {
+  if (!cost) return [];
+  const top = Object.entries(cost.groups)
+    .filter(([, g]) => g.cpuMs >= 1)
+    .sort(([, a], [, b]) => b.cpuMs - a.cpuMs)
+    .map(([name, g]) => `${name} ${f(g.cpuMs, 0)}/${f(g.switches, 0)}`)
+    .join(', ');
+  return [
+    `idle, per second: ${f(cost.machine.cpuMs, 0)} ms CPU / ${f(cost.machine.switches, 0)} context switches (${top})`,
+  ];
+}
 
 /** The machine's CPU and context switches per site in the throughput run, by process group (/proc). */
 function machineCostLines(cost) {
@@ -875,6 +910,13 @@ out.push(
     .map(([k, m]) => `${k} ${f(m.cpuMsPerSite, 2)}`)
     .join(', ')}`,
   ...machineCostLines(results.machineCost),
+  ...phaseCostLine([
+    [`creation @ ${results.creation.rate}/s`, results.creation.machineCost],
+    [`lifecycle @ ${results.lifecycle.rate}/s`, results.lifecycle.machineCost],
+    [`lifecycle @ ${results.lifecycleLowRate.rate}/s`, results.lifecycleLowRate.machineCost],
+    ['throughput', results.machineCost],
+  ]),
+  ...idleCostLine(results.idleCost),
   ...[results.lifecycle, results.lifecycleLowRate].map(
     (l) =>
       `lifecycle @ ${l.rate}/s, p50/p99 ms: request -> 201 ${f(l.stages.accepted.p50)}/${f(l.stages.accepted.p99)}, ` +
