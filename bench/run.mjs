@@ -20,6 +20,7 @@ import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import postgres from 'postgres';
+import { httpClient } from './http-client.mjs';
 import { perSite, residentBytes, sampleMachine } from './machine-cpu.mjs';
 import { devSecretFile, ROOT, SERVICES, serviceEnv, stackConfig, startStack } from '../deploy/local/stack.mjs';
 
@@ -94,37 +95,6 @@ function capture(command, args, env) {
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${args[0]} exited ${code}`))));
   });
-}
-
-/** A keep-alive HTTP client: `post(path, body, headers)` resolves with the status. */
-function httpClient(baseUrl, maxSockets) {
-  const url = new URL(baseUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 10_000 });
-  return {
-    agent,
-    post(path, body, headers) {
-      const data = Buffer.from(JSON.stringify(body));
-      return new Promise((resolve) => {
-        const req = http.request(
-          {
-            agent,
-            host: url.hostname,
-            port: url.port,
-            path,
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'content-length': data.length, ...headers },
-          },
-          (res) => {
-            const chunks = [];
-            res.on('data', (c) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
-          },
-        );
-        req.on('error', (error) => resolve({ status: 0, body: String(error) }));
-        req.end(data);
-      });
-    },
-  };
 }
 
 /**
@@ -275,7 +245,7 @@ async function rawLimits(nc) {
       if (r.status !== 201) throw new Error(String(r.status));
     });
     out.httpTxPerSecond = httpTx.perSecond;
-    client.agent.destroy();
+    client.close();
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
   } finally {
@@ -753,7 +723,7 @@ try {
       }),
     ),
   );
-  client.agent.destroy();
+  client.close();
 } finally {
   await siteSql.end();
   say('stopping the stack');
