@@ -8,7 +8,7 @@ type ChildLoggerFactory = NonNullable<FastifyServerOptions['childLoggerFactory']
 /**
  * A request's logger that becomes a pino child only when it writes a line at an enabled level.
  * Each request takes two or three children (the request id, the caller, the trace ids), and
- * pino serialises a child's bindings when it is made: 4-5 % of the gateway's CPU under load,
+ * pino serialises a child's bindings when it is made: 3-5 % of the gateway's CPU under load,
  * for loggers that mostly write nothing (`warn`, no failures). Until then the bindings pile up
  * as a list; the first line makes one child of them all, in the same order.
  */
