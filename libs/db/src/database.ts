@@ -18,6 +18,12 @@ export interface DatabaseOptions {
   /** Shown in `pg_stat_activity`: the service's name. */
   applicationName: string;
   logger?: Logger;
+  /**
+   * Called with each statement's text as the pool sends it (BEGIN and COMMIT included), e.g.
+   * for a test that counts a handler's statements. It also makes postgres.js attach the query
+   * text to its errors; leave it unset in production.
+   */
+  onStatement?: (statement: string) => void;
 }
 
 /**
@@ -30,6 +36,7 @@ export function createDatabase(opts: DatabaseOptions): Database {
     max: opts.max ?? 10,
     connection: sessionSettings(opts.applicationName),
     onnotice: (notice) => opts.logger?.debug({ notice: notice.message }, 'postgres notice'),
+    ...(opts.onStatement ? { debug: (_connection: number, statement: string) => opts.onStatement?.(statement) } : {}),
   });
   const db = drizzle(preparing(sql), { logger: { logQuery: recordQuery } });
   db.$client = sql;
