@@ -15,29 +15,32 @@ function read(path) {
   }
 }
 
-/** CPU seconds (user + system, all threads) and context switches (all threads) of one process. */
-function processFigures(pid) {
+/** The command name and CPU seconds (user + system, all threads) of one process. */
+function processStat(pid) {
   const stat = read(`/proc/${pid}/stat`);
   if (!stat) return null;
   const close = stat.lastIndexOf(')');
   const comm = stat.slice(stat.indexOf('(') + 1, close);
   const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
-  const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
-  let voluntary = 0;
-  let involuntary = 0;
+  return { comm, cpu: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND }; // utime, stime
+}
+
+/** Context switches of one process, all its threads. */
+function processSwitches(pid) {
+  let switches = 0;
   let tasks = [];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return null;
+    return 0; // ended meanwhile
   }
   for (const task of tasks) {
     const status = read(`/proc/${pid}/task/${task}/status`);
     if (!status) continue;
-    voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-    involuntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    switches += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    switches += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
   }
-  return { comm, cpu, switches: voluntary + involuntary };
+  return switches;
 }
 
 /**
@@ -72,17 +75,14 @@ export function sampleMachine({ servicePids = {}, databasePrefix = '' } = {}) {
   const serviceOfPid = new Map(Object.entries(servicePids).map(([name, pid]) => [String(pid), name]));
   serviceOfPid.set(String(process.pid), 'bench');
   const processes = new Map();
+  // Threads are read only for the processes of a group (other processes may have many).
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    const figures = processFigures(pid);
-    if (!figures) continue;
+    const stat = processStat(pid);
+    if (!stat) continue;
     const group =
       serviceOfPid.get(pid) ??
-      (figures.comm === 'nats-server'
-        ? 'nats'
-        : figures.comm === 'postgres'
-          ? postgresGroup(pid, databasePrefix)
-          : null);
-    if (group) processes.set(pid, { group, cpu: figures.cpu, switches: figures.switches });
+      (stat.comm === 'nats-server' ? 'nats' : stat.comm === 'postgres' ? postgresGroup(pid, databasePrefix) : null);
+    if (group) processes.set(pid, { group, cpu: stat.cpu, switches: processSwitches(pid) });
   }
   return { machine, processes };
 }

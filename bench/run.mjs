@@ -352,7 +352,6 @@ function extraFromEnv(prefix) {
   );
 }
 
-/** Follows the event stream: per event its sequence, stream time, id, type and site. */
 /**
  * Follows the stream from its next message (an ordered consumer) while a lifecycle phase runs:
  * every event's stream sequence and timestamp, by site and by event id. Only then: it is two
@@ -569,13 +568,14 @@ try {
   await closedLoop(1000, 32, createSite);
   await caughtUp();
 
-  // 2. site creation at a fixed rate.
-  say(`site creation at ${opt.rate}/s for ${SECONDS} s`);
   // What the system costs the machine while nothing happens (timers, polls, heartbeats).
+  say('idle for 3 s');
   const idleStart = sampleMachine(machineScope);
   await sleep(3_000);
   results.idleCost = perSite(idleStart, sampleMachine(machineScope), 3); // per second
 
+  // 2. site creation at a fixed rate.
+  say(`site creation at ${opt.rate}/s for ${SECONDS} s`);
   const creationStart = sampleMachine(machineScope);
   const creation = await fixedRate(Number(opt.rate), SECONDS, createSite);
   if (creation.errors) say(`creation errors: ${creation.errors} ${JSON.stringify(firstError(creation))}`);
@@ -750,30 +750,30 @@ function phaseCostLine(phases) {
   return [`machine CPU / context switches per site, by phase: ${known.map(cell).join(', ')}`];
 }
 
+/** A cost's process groups, largest `key` first, as `name figure`; those that round to zero left out. */
+function byGroup(cost, key, digits, format = (g) => f(g[key], digits)) {
+  return Object.entries(cost.groups)
+    .filter(([, g]) => Number(f(g[key], digits)) > 0)
+    .sort(([, a], [, b]) => b[key] - a[key])
+    .map(([name, g]) => `${name} ${format(g)}`)
+    .join(', ');
+}
+
 /** The machine's CPU and context switches per second while the system is idle, by process group. */
 function idleCostLine(cost) {
   if (!cost) return [];
-  const top = Object.entries(cost.groups)
-    .filter(([, g]) => g.cpuMs >= 1)
-    .sort(([, a], [, b]) => b.cpuMs - a.cpuMs)
-    .map(([name, g]) => `${name} ${f(g.cpuMs, 0)}/${f(g.switches, 0)}`)
-    .join(', ');
+  const groups = byGroup(cost, 'cpuMs', 0, (g) => `${f(g.cpuMs, 0)}/${f(g.switches, 0)}`);
   return [
-    `idle, per second: ${f(cost.machine.cpuMs, 0)} ms CPU / ${f(cost.machine.switches, 0)} context switches (${top})`,
+    `idle, per second: ${f(cost.machine.cpuMs, 0)} ms CPU / ${f(cost.machine.switches, 0)} context switches (${groups})`,
   ];
 }
 
 /** The machine's CPU and context switches per site in the throughput run, by process group (/proc). */
 function machineCostLines(cost) {
   if (!cost) return [];
-  const by = (key, digits) =>
-    Object.entries(cost.groups)
-      .sort(([, a], [, b]) => b[key] - a[key])
-      .map(([name, g]) => `${name} ${f(g[key], digits)}`)
-      .join(', ');
   return [
-    `machine CPU per site (ms, throughput run, /proc): ${f(cost.machine.cpuMs, 2)} = ${by('cpuMs', 2)}`,
-    `context switches per site (throughput run): ${f(cost.machine.switches, 0)} = ${by('switches', 0)}`,
+    `machine CPU per site (ms, throughput run, /proc): ${f(cost.machine.cpuMs, 2)} = ${byGroup(cost, 'cpuMs', 2)}`,
+    `context switches per site (throughput run): ${f(cost.machine.switches, 0)} = ${byGroup(cost, 'switches', 0)}`,
   ];
 }
 const raw = results.raw ?? {};

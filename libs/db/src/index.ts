@@ -26,7 +26,7 @@ export { notifyRelays, onOutboxCommitted } from './outbox-signal.js';
 export type { KeyedEvents, OutboxRow, PublishResult } from './outbox.js';
 export type { PendingOutbox } from './outbox-lead.js';
 export { markProcessed, markProcessedMany, markProcessedStatement } from './processed.js';
-export { textArray, uuidArray, withoutLoneSurrogates } from './json-param.js';
+export { jsonElements, textArray, uuidArray, withoutLoneSurrogates } from './json-param.js';
 export { groupCommit } from './group-commit.js';
 export type { GroupCommitOptions } from './group-commit.js';
 export {

@@ -11,15 +11,20 @@ export function withoutLoneSurrogates(text: string): string {
 }
 
 /**
- * `array(...)` of these ids as uuids, sent as one JSON parameter: the statement's text is the
- * same for any number of ids (one prepared statement, no per-count query building), which
- * `inArray` is not. Use it as `column = any(${uuidArray(ids)})`.
+ * These strings as rows of one text column, `value`, sent as one JSON parameter: the statement's
+ * text is the same for any number of them (one prepared statement, no per-count query
+ * building), which `inArray` is not. Use it as `select value from ${jsonElements(ids)}`.
  */
+export function jsonElements(values: Iterable<string>): SQL {
+  return sql`json_array_elements_text(${JSON.stringify([...values])}::json)`;
+}
+
+/** `array(...)` of these ids as uuids ({@link jsonElements}), for `column = any(${uuidArray(ids)})`. */
 export function uuidArray(ids: Iterable<string>): SQL {
-  return sql`array(select value::uuid from json_array_elements_text(${JSON.stringify([...ids])}::json))`;
+  return sql`array(select value::uuid from ${jsonElements(ids)})`;
 }
 
 /** {@link uuidArray} for text keys (tenant ids). */
 export function textArray(ids: Iterable<string>): SQL {
-  return sql`array(select value from json_array_elements_text(${JSON.stringify([...ids])}::json))`;
+  return sql`array(select value from ${jsonElements(ids)})`;
 }

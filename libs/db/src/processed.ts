@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbExecutor } from './executor.js';
+import { jsonElements } from './json-param.js';
 
 /**
  * Records that `consumer` has applied `eventId`, in the caller's transaction; `false` when it
@@ -36,12 +37,10 @@ export async function markProcessedMany(
  * `event_id` (text) of the events not marked before.
  */
 export function markProcessedStatement(consumer: string, eventIds: readonly string[]): SQL {
-  // One JSON parameter: the same statement text for every batch size (one prepared statement),
-  // and no per-row query building. Sorted, so that two transactions marking some of the same
-  // events cannot deadlock.
+  // Sorted, so that two transactions marking some of the same events cannot deadlock.
   return sql`
     insert into processed_events (consumer, event_id)
-    select ${consumer}, value::uuid from json_array_elements_text(${JSON.stringify(eventIds)}::json) order by value
+    select ${consumer}, value::uuid from ${jsonElements(eventIds)} order by value
     on conflict do nothing
     returning event_id::text`;
 }

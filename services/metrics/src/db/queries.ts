@@ -1,4 +1,4 @@
-import { markProcessedStatement, textArray, uuidArray, type DbExecutor } from '@chom/db';
+import { jsonElements, markProcessedStatement, textArray, uuidArray, type DbExecutor } from '@chom/db';
 import { eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { tenantStats, type SiteState, type TenantStatsRow } from './schema.js';
@@ -103,7 +103,7 @@ export async function lockTenantStats(tx: DbExecutor, tenantIds: readonly string
   // Sent together (pipelined on the transaction's connection); Postgres runs them in order.
   await Promise.all([
     tx.execute(sql`insert into tenant_stats (tenant_id)
-      select value from json_array_elements_text(${JSON.stringify(sorted)}::json) order by value on conflict do nothing`),
+      select value from ${jsonElements(sorted)} order by value on conflict do nothing`),
     tx.execute(sql`select 1 from tenant_stats
       where tenant_id = any(${textArray(sorted)}) order by tenant_id for update`),
   ]);
