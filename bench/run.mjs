@@ -171,6 +171,18 @@ async function forSeconds(seconds, concurrency, op) {
   return { perSecond: done / ((now() - started) / 1000), errors };
 }
 
+/**
+ * A raw limit: a 1 s warm-up (JIT, connections, caches), then three 2 s windows; the best window is
+ * what the machine can do, the others show how much it varies (one 4 s window on this VM read
+ * 807 req/s where the runs before it read 1,413 and 1,727).
+ */
+async function rawRate(concurrency, op) {
+  await forSeconds(1, concurrency, op);
+  const windows = [];
+  for (let i = 0; i < 3; i++) windows.push((await forSeconds(2, concurrency, op)).perSecond);
+  return { perSecond: Math.max(...windows), windows };
+}
+
 // ---------------------------------------------------------------- raw limits of this machine
 
 async function rawLimits(nc) {
@@ -229,7 +241,7 @@ async function rawLimits(nc) {
         created_at timestamptz not null default now(), sent_at timestamptz, attempts int not null default 0);
       create index outbox_pending on outbox (id) where sent_at is null;`);
     let i = 0;
-    const tx = await forSeconds(4, 16, () =>
+    const tx = await rawRate(16, () =>
       sql.begin(async (t) => {
         const id = randomUUID();
         const domain = `raw-${i++}.example.com`;
@@ -238,6 +250,7 @@ async function rawLimits(nc) {
       }),
     );
     out.pgTxPerSecond = tx.perSecond;
+    out.pgTxWindows = tx.windows;
     await sql.end();
 
     const port = await freePort();
@@ -247,11 +260,12 @@ async function rawLimits(nc) {
     await new Promise((resolve) => server.stdout.once('data', resolve));
     const client = httpClient(`http://127.0.0.1:${port}`, 64);
     let j = 0;
-    const httpTx = await forSeconds(4, 64, async () => {
+    const httpTx = await rawRate(64, async () => {
       const r = await client.post('/', { domain: `h-${j++}.example.com` }, {});
       if (r.status !== 201) throw new Error(String(r.status));
     });
     out.httpTxPerSecond = httpTx.perSecond;
+    out.httpTxWindows = httpTx.windows;
     client.close();
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
@@ -854,8 +868,8 @@ const rows = [
 const rawRows = [
   ['JetStream publish, pipelined (msgs/s)', raw.jsPublishPerSecond],
   ['JetStream consume + ack (msgs/s)', raw.jsConsumePerSecond],
-  ['Postgres row + outbox tx, 16 conns (tx/s)', raw.pgTxPerSecond],
-  ['HTTP + row + outbox tx (req/s)', raw.httpTxPerSecond],
+  ['Postgres row + outbox tx, 16 conns (tx/s)', raw.pgTxPerSecond, raw.pgTxWindows],
+  ['HTTP + row + outbox tx (req/s)', raw.httpTxPerSecond, raw.httpTxWindows],
 ];
 const ratios = raw.httpTxPerSecond
   ? [
@@ -897,7 +911,10 @@ for (const [metric, target, actual, met] of rows)
   out.push(line([metric, target, actual, met === undefined ? '' : met ? 'yes' : 'NO']));
 if (results.raw) {
   out.push('', line(['raw limit of this machine', '', 'actual']));
-  for (const [k, v] of rawRows) out.push(line([k, '', `${f(v, 0)}/s`]));
+  for (const [k, v, windows] of rawRows)
+    out.push(
+      line([k, '', `${f(v, 0)}/s` + (windows ? ` (best 2 s of ${windows.map((x) => f(x, 0)).join(', ')})` : '')]),
+    );
   const wake = raw.wakeUp;
   if (wake)
     out.push(
