@@ -39,6 +39,7 @@ const { values: opt } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     profile: { type: 'string' },
     tracing: { type: 'boolean', default: false },
+    'listener-nice': { type: 'string', default: '0' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -56,7 +57,8 @@ if (opt.help) {
                        instead of starting one; its gateway needs a high RATE_LIMIT_MAX
   --skip-raw           do not measure the machine's raw limits
   --profile DIR        write a V8 CPU profile of every service to DIR (bench/cpu-profile.mjs)
-  --tracing            every service exports its spans (OTLP/HTTP) to a local receiver started by the bench`);
+  --tracing            every service exports its spans (OTLP/HTTP) to a local receiver started by the bench
+  --listener-nice N    start audit, backup, notification and metrics at niceness N (the launcher's LISTENER_NICE)`);
   process.exit(0);
 }
 const SITES = Number(opt.sites);
@@ -332,6 +334,7 @@ async function startSystem() {
     idempotencyBucket: `idem_bench_${runId}`,
     quiet: process.env.BENCH_LOGS !== '1',
     nodeArgs: opt.profile ? ['--import', './bench/cpu-profile.mjs'] : [],
+    listenerNice: Number(opt['listener-nice']),
     extraEnv: {
       all: {
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -552,6 +555,7 @@ const results = {
     lifecycleRate: Number(opt['lifecycle-rate']),
     seconds: SECONDS,
     tracing: opt.tracing,
+    listenerNice: Number(opt['listener-nice']),
   },
 };
 const nc = await connect({ servers: NATS_URL });
@@ -913,7 +917,8 @@ out.push(
   `CHOM bench ${results.date}, code ${results.code ?? 'unknown'}  (${results.machine.cpus} cores, ${results.machine.model}, node ${results.machine.node}${serversNote})` +
     (results.tracing
       ? `  tracing on: ${results.tracing.exportRequests} OTLP exports, ${results.tracing.exportBytes} bytes`
-      : ''),
+      : '') +
+    (results.options.listenerNice ? `  listeners at nice ${results.options.listenerNice}` : ''),
   '',
 );
 out.push(line(['metric', 'target', 'actual', 'met']));

@@ -2,6 +2,7 @@
 // containers run, with prefixed, readable logs. Used by `npm start` and the end-to-end tests.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { setPriority } from 'node:os';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
@@ -20,6 +21,9 @@ export const SERVICES = [
   { name: 'metrics', database: 'metrics', opsPort: 9105 },
   { name: 'gateway', database: null, opsPort: null, httpPort: 8080 },
 ];
+
+/** The services a request waits for; `listenerNice` leaves them alone. */
+const FRONT_DOOR = ['gateway', 'site'];
 
 const COLORS = { site: 36, audit: 35, backup: 34, notification: 91, metrics: 94, gateway: 32, stack: 33 };
 const LEVEL_COLORS = { trace: 90, debug: 90, info: 0, warn: 33, error: 31, fatal: 41 };
@@ -150,6 +154,11 @@ export function stackConfig(overrides = {}) {
     extraEnv: overrides.extraEnv ?? {},
     /** Extra node flags for every service process (the bench's CPU profiler). */
     nodeArgs: overrides.nodeArgs ?? [],
+    /**
+     * Niceness of the listener-only services (audit, backup, notification, metrics), so that on a
+     * shared machine the gateway and the site service get the cores first; 0 leaves all equal.
+     */
+    listenerNice: overrides.listenerNice ?? Number(env.LISTENER_NICE ?? 0),
     baseEnv: env,
   };
 }
@@ -224,6 +233,10 @@ export async function startStack(config, { readyTimeoutMs = 60_000 } = {}) {
       env: serviceEnv(config, name, secretFile),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Linux niceness is per thread: this sets the main thread's, where the JavaScript runs, and the
+    // threads the process starts after this moment inherit it.
+    if (config.listenerNice && child.pid !== undefined && !FRONT_DOOR.includes(name))
+      setPriority(child.pid, config.listenerNice);
     pipeLines(child.stdout, name, { json: config.json, out });
     pipeLines(child.stderr, name, { json: config.json, out });
     const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
