@@ -23,7 +23,16 @@ import postgres from 'postgres';
 import { httpClient } from './http-client.mjs';
 import { perSite, residentBytes, sampleMachine } from './machine-cpu.mjs';
 import { measureWakeUp } from './wake-up.mjs';
-import { devSecretFile, ROOT, SERVICES, serviceEnv, stackConfig, startStack } from '../deploy/local/stack.mjs';
+import {
+  DEFAULT_LISTENER_NICE,
+  devSecretFile,
+  niceness,
+  ROOT,
+  SERVICES,
+  serviceEnv,
+  stackConfig,
+  startStack,
+} from '../deploy/local/stack.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -39,7 +48,7 @@ const { values: opt } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     profile: { type: 'string' },
     tracing: { type: 'boolean', default: false },
-    'listener-nice': { type: 'string', default: '0' },
+    'listener-nice': { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -58,11 +67,16 @@ if (opt.help) {
   --skip-raw           do not measure the machine's raw limits
   --profile DIR        write a V8 CPU profile of every service to DIR (bench/cpu-profile.mjs)
   --tracing            every service exports its spans (OTLP/HTTP) to a local receiver started by the bench
-  --listener-nice N    start audit, backup, notification and metrics at niceness N (the launcher's LISTENER_NICE)`);
+  --listener-nice N    start audit, backup, notification and metrics at niceness N (default: the launcher's,
+                       LISTENER_NICE or 10; 0 runs every service at the same priority)`);
   process.exit(0);
 }
 const SITES = Number(opt.sites);
 const SECONDS = Number(opt.seconds);
+// A stack started elsewhere (--running) runs at whatever niceness it was given.
+const LISTENER_NICE = opt.running
+  ? undefined
+  : niceness(opt['listener-nice'] ?? process.env.LISTENER_NICE ?? DEFAULT_LISTENER_NICE);
 const CONCURRENCY = Number(opt.concurrency);
 const ADMIN_URL = process.env.POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432';
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -334,7 +348,7 @@ async function startSystem() {
     idempotencyBucket: `idem_bench_${runId}`,
     quiet: process.env.BENCH_LOGS !== '1',
     nodeArgs: opt.profile ? ['--import', './bench/cpu-profile.mjs'] : [],
-    listenerNice: Number(opt['listener-nice']),
+    listenerNice: LISTENER_NICE,
     extraEnv: {
       all: {
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -555,7 +569,7 @@ const results = {
     lifecycleRate: Number(opt['lifecycle-rate']),
     seconds: SECONDS,
     tracing: opt.tracing,
-    listenerNice: Number(opt['listener-nice']),
+    listenerNice: LISTENER_NICE ?? null,
   },
 };
 const nc = await connect({ servers: NATS_URL });
@@ -918,7 +932,7 @@ out.push(
     (results.tracing
       ? `  tracing on: ${results.tracing.exportRequests} OTLP exports, ${results.tracing.exportBytes} bytes`
       : '') +
-    (results.options.listenerNice ? `  listeners at nice ${results.options.listenerNice}` : ''),
+    (results.options.listenerNice === null ? '' : `  listeners at nice ${results.options.listenerNice}`),
   '',
 );
 out.push(line(['metric', 'target', 'actual', 'met']));

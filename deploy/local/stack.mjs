@@ -2,7 +2,6 @@
 // containers run, with prefixed, readable logs. Used by `npm start` and the end-to-end tests.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { setPriority } from 'node:os';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
@@ -24,6 +23,28 @@ export const SERVICES = [
 
 /** The services a request waits for; `listenerNice` leaves them alone. */
 const FRONT_DOOR = ['gateway', 'site'];
+
+/** See `listenerNice` in {@link stackConfig}; the README's Performance section has the measurements. */
+export const DEFAULT_LISTENER_NICE = 10;
+
+/** A niceness from the environment or an option: an integer 0..19 (a process may lower its own priority). */
+export function niceness(value) {
+  const n = typeof value === 'number' ? value : String(value).trim() === '' ? NaN : Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 19)
+    throw new Error(`LISTENER_NICE must be an integer from 0 to 19, not "${value}"`);
+  return n;
+}
+
+/**
+ * Spawns one service process; a listener service at `config.listenerNice` through nice(1), so
+ * every thread of it starts at that niceness (Linux niceness is per thread).
+ */
+function spawnService(config, name, args, env) {
+  const options = { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] };
+  if (!config.listenerNice || FRONT_DOOR.includes(name) || process.platform === 'win32')
+    return spawn(process.execPath, args, options);
+  return spawn('nice', ['-n', String(config.listenerNice), process.execPath, ...args], options);
+}
 
 const COLORS = { site: 36, audit: 35, backup: 34, notification: 91, metrics: 94, gateway: 32, stack: 33 };
 const LEVEL_COLORS = { trace: 90, debug: 90, info: 0, warn: 33, error: 31, fatal: 41 };
@@ -155,10 +176,11 @@ export function stackConfig(overrides = {}) {
     /** Extra node flags for every service process (the bench's CPU profiler). */
     nodeArgs: overrides.nodeArgs ?? [],
     /**
-     * Niceness of the listener-only services (audit, backup, notification, metrics), so that on a
-     * shared machine the gateway and the site service get the cores first; 0 leaves all equal.
+     * Niceness of the listener-only services (audit, backup, notification, metrics): when the
+     * cores are short, the gateway and the site service (what a request waits for) get them
+     * first, and the side effects catch up in larger batches. 0 leaves all equal.
      */
-    listenerNice: overrides.listenerNice ?? Number(env.LISTENER_NICE ?? 0),
+    listenerNice: niceness(overrides.listenerNice ?? env.LISTENER_NICE ?? DEFAULT_LISTENER_NICE),
     baseEnv: env,
   };
 }
@@ -228,15 +250,7 @@ export async function startStack(config, { readyTimeoutMs = 60_000 } = {}) {
 
   async function startService(name) {
     const args = nodeArgsOf(config, name);
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: serviceEnv(config, name, secretFile),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    // Linux niceness is per thread: this sets the main thread's, where the JavaScript runs, and the
-    // threads the process starts after this moment inherit it.
-    if (config.listenerNice && child.pid !== undefined && !FRONT_DOOR.includes(name))
-      setPriority(child.pid, config.listenerNice);
+    const child = spawnService(config, name, args, serviceEnv(config, name, secretFile));
     pipeLines(child.stdout, name, { json: config.json, out });
     pipeLines(child.stderr, name, { json: config.json, out });
     const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
@@ -318,11 +332,7 @@ export async function startReplicas(config, name, count, { opsPorts, readyTimeou
   const ports = opsPorts ?? Array.from({ length: count }, (_, i) => config.opsPorts[name] + 100 * (i + 1));
   const replicas = ports.slice(0, count).map((port, i) => {
     const args = nodeArgsOf(config, name);
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { ...serviceEnv(config, name, ''), OPS_PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnService(config, name, args, { ...serviceEnv(config, name, ''), OPS_PORT: String(port) });
     pipeLines(child.stdout, `${name}#${i + 1}`, { json: config.json, out });
     pipeLines(child.stderr, `${name}#${i + 1}`, { json: config.json, out });
     const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));

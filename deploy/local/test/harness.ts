@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -24,6 +24,19 @@ export async function freePort(): Promise<number> {
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** The niceness of every thread of a process, from `/proc/<pid>/task/<tid>/stat` (Linux). */
+export async function threadNiceness(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`);
+  const values = await Promise.all(
+    tasks.map(async (tid) => {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
+      // Fields after the command name (which may hold spaces): state is field 3, nice field 19.
+      return stat === undefined ? undefined : Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    }),
+  );
+  return values.filter((n): n is number => n !== undefined);
+}
 
 /**
  * A whole system of real processes for one test file: its own databases, stream, subjects,

@@ -1,5 +1,7 @@
+import { getPriority } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startTestStack } from './harness.js';
+import { DEFAULT_LISTENER_NICE, stackConfig } from '../stack.mjs';
+import { api, startTestStack, threadNiceness } from './harness.js';
 
 // The README's walk-through, against the services started as real processes.
 describe('site lifecycle through the gateway', () => {
@@ -53,6 +55,19 @@ describe('site lifecycle through the gateway', () => {
       )
       .toEqual(['warning']);
     expect((await call('GET', `/api/v1/sites/${site.id}`)).status).toBe(404);
+  });
+
+  it('runs the listener services at a lower priority than the gateway and the site service', async () => {
+    expect(stackConfig({ env: {} }).listenerNice).toBe(DEFAULT_LISTENER_NICE);
+    expect(DEFAULT_LISTENER_NICE).toBeGreaterThan(0);
+    // nice(1) adds to the launcher's own niceness, up to 19.
+    const own = getPriority();
+    const listener = Math.min(own + env.config.listenerNice, 19);
+    for (const [name, { child }] of env.stack.children) {
+      const threads = await threadNiceness(child.pid as number);
+      expect(threads.length, name).toBeGreaterThan(5);
+      expect(new Set(threads), name).toEqual(new Set([name === 'gateway' || name === 'site' ? own : listener]));
+    }
   });
 
   it('answers bad input with typed 4xx errors', async () => {

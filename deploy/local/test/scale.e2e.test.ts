@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { getPriority } from 'node:os';
 import { createEvent, eventSubject, SiteCreated, type AnyEvent } from '@chom/contracts';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stackConfig, startReplicas } from '../stack.mjs';
-import { ADMIN_URL, freePort, NATS_URL } from './harness.js';
+import { ADMIN_URL, freePort, NATS_URL, threadNiceness } from './harness.js';
 
 const EVENTS = 2_000;
 const REPLICAS = 3;
@@ -105,6 +106,11 @@ describe('scaling a listener service to 3 replicas', () => {
       ),
     );
     console.info(`audit replicas handled ${perReplica.join(' + ')} events`);
+    // Replicas of a listener service run at the listeners' niceness, as the stack's own do.
+    for (const replica of group?.replicas ?? [])
+      expect(new Set(await threadNiceness(replica.child.pid as number))).toEqual(
+        new Set([Math.min(getPriority() + config.listenerNice, 19)]),
+      );
     for (const handled of perReplica) expect(handled).toBeGreaterThan(0);
     expect(perReplica.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(EVENTS);
   });
