@@ -32,6 +32,7 @@ describe('service environment', () => {
       logLevel: 'info',
     });
     expect(env.DATABASE_URL).toBe('postgres://root@127.0.0.1:5432/chom_test');
+    expect(env.DATABASE_PLAN_CACHE_MODE).toBe('force_custom_plan');
     expect(listenerSettings(env, 'AUDIT')).toEqual({
       maxDeliver: 3,
       backoffMs: [100, 200],
@@ -40,6 +41,13 @@ describe('service environment', () => {
       maxAckPending: 256,
       batchSize: 1,
     });
+  });
+
+  it("takes Postgres's plan cache mode, one of two", () => {
+    expect(parseEnv(Env, { DATABASE_PLAN_CACHE_MODE: 'auto' }, 'test').DATABASE_PLAN_CACHE_MODE).toBe('auto');
+    expect(() => parseEnv(Env, { DATABASE_PLAN_CACHE_MODE: 'force_generic_plan' }, 'test')).toThrow(
+      /DATABASE_PLAN_CACHE_MODE/,
+    );
   });
 
   it('names every invalid variable in one error', () => {

@@ -35,6 +35,8 @@ export const SubjectRoot = z
   .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'subject tokens (letters, digits, "_", "-") joined by dots');
 
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+/** Postgres's `plan_cache_mode` for a service's sessions: custom plans per run, or Postgres's choice. */
+export const PlanCacheMode = z.enum(['force_custom_plan', 'auto']);
 
 export const PostgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'a postgres:// URL' });
 

@@ -3,6 +3,7 @@ export {
   LogLevel,
   MillisList,
   OnOff,
+  PlanCacheMode,
   Port,
   PostgresUrl,
   StreamName,

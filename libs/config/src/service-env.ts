@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { int, LogLevel, MillisList, optional, Port, PostgresUrl, StreamName, SubjectRoot, withDefault } from './env.js';
+import {
+  int,
+  LogLevel,
+  MillisList,
+  optional,
+  PlanCacheMode,
+  Port,
+  PostgresUrl,
+  StreamName,
+  SubjectRoot,
+  withDefault,
+} from './env.js';
 
 /** The variables every backend process reads: NATS, the subject space, ops endpoints, logs. */
 export function processEnv(defaults: { opsPort: number }) {
@@ -19,11 +30,15 @@ export function processEnv(defaults: { opsPort: number }) {
 
 export type ProcessEnv = z.output<z.ZodObject<ReturnType<typeof processEnv>>>;
 
-/** `DATABASE_URL`, and `DATABASE_POOL_MAX` to cap the pool (unset: the service sizes it to its concurrency). */
+/**
+ * `DATABASE_URL`, `DATABASE_POOL_MAX` to cap the pool (unset: the service sizes it to its
+ * concurrency) and `DATABASE_PLAN_CACHE_MODE` (see `DatabaseOptions.planCacheMode` in `@chom/db`).
+ */
 export function databaseEnv(defaultDatabase: string) {
   return {
     DATABASE_URL: withDefault(PostgresUrl, `postgres://root@127.0.0.1:5432/${defaultDatabase}`),
     DATABASE_POOL_MAX: optional(int(2, 1000)),
+    DATABASE_PLAN_CACHE_MODE: withDefault(PlanCacheMode, 'force_custom_plan'),
   };
 }
 

@@ -17,6 +17,14 @@ export interface DatabaseOptions {
   max?: number;
   /** Shown in `pg_stat_activity`: the service's name. */
   applicationName: string;
+  /**
+   * Postgres's `plan_cache_mode` for every session (default `force_custom_plan`, see
+   * `sessionSettings`). `auto` lets Postgres reuse a generic plan after five runs of a prepared
+   * statement, which saves planning every run; it is safe only where the tables' statistics
+   * are kept (autovacuum on, the default): a generic plan made while a table was young is
+   * replanned only when an ANALYZE or VACUUM of that table invalidates it.
+   */
+  planCacheMode?: 'force_custom_plan' | 'auto';
   logger?: Logger;
   /**
    * Called with each statement's text as the pool sends it (BEGIN and COMMIT included), e.g.
@@ -34,7 +42,7 @@ export interface DatabaseOptions {
 export function createDatabase(opts: DatabaseOptions): Database {
   const sql = postgres(opts.url, {
     max: opts.max ?? 10,
-    connection: sessionSettings(opts.applicationName),
+    connection: sessionSettings(opts.applicationName, opts.planCacheMode),
     onnotice: (notice) => opts.logger?.debug({ notice: notice.message }, 'postgres notice'),
     ...(opts.onStatement ? { debug: (_connection: number, statement: string) => opts.onStatement?.(statement) } : {}),
   });
@@ -45,7 +53,7 @@ export function createDatabase(opts: DatabaseOptions): Database {
   sessionFactories.set(sql, (name) =>
     postgres(opts.url, {
       max: 1,
-      connection: sessionSettings(`${opts.applicationName}-${name}`),
+      connection: sessionSettings(`${opts.applicationName}-${name}`, opts.planCacheMode),
       onnotice: (notice) => opts.logger?.debug({ notice: notice.message }, 'postgres notice'),
     }),
   );
@@ -84,10 +92,14 @@ function preparing<T extends postgres.Sql | postgres.TransactionSql>(client: T):
  * it for the life of the connection: a plan made while a table was young (a service started
  * on an empty database) reads the whole table on every run once it has grown (the outbox
  * marks, the provisioning claim and activation, the backup read model all did). A custom plan
- * per run costs a plan, and follows the table as it grows.
+ * per run costs a plan, and follows the table as it grows. Where autovacuum keeps the
+ * statistics, `auto` is the cheaper choice (`DatabaseOptions.planCacheMode`).
  */
-function sessionSettings(applicationName: string): Record<string, string> {
-  return { application_name: applicationName, plan_cache_mode: 'force_custom_plan' };
+function sessionSettings(
+  applicationName: string,
+  planCacheMode: DatabaseOptions['planCacheMode'] = 'force_custom_plan',
+): Record<string, string> {
+  return { application_name: applicationName, plan_cache_mode: planCacheMode };
 }
 
 const sessionFactories = new WeakMap<postgres.Sql, (name: string) => postgres.Sql>();

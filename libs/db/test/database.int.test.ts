@@ -40,6 +40,19 @@ it('plans each statement for its parameters in every session: pool, transaction 
   }
 });
 
+it('lets Postgres choose generic plans where the service asks for it (DATABASE_PLAN_CACHE_MODE=auto)', async () => {
+  const auto = createDatabase({ url: testDb.url, applicationName: 'db-database-auto', max: 1, planCacheMode: 'auto' });
+  const session = openSession(auto.sql, 'plan-check');
+  try {
+    const [pooled] = await auto.sql<{ plan_cache_mode: string }[]>`show plan_cache_mode`;
+    const [own] = await session<{ plan_cache_mode: string }[]>`show plan_cache_mode`;
+    expect([pooled?.plan_cache_mode, own?.plan_cache_mode]).toEqual(['auto', 'auto']);
+  } finally {
+    await session.end({ timeout: 5 });
+    await auto.close();
+  }
+});
+
 it("runs drizzle's statements as prepared statements, in and out of transactions and savepoints", async () => {
   await database.db.execute(sql`select ${1}::int + 1 as pooled_marker`);
   const outside = await preparedTexts((query) => database.sql.unsafe(query));

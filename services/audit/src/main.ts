@@ -25,6 +25,7 @@ try {
     url: config.databaseUrl,
     max: config.databasePoolMax ?? 8,
     applicationName: SERVICE_NAME,
+    planCacheMode: config.databasePlanCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name: SERVICE_NAME }, logger);

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     url: config.databaseUrl,
     applicationName: config.service,
     max: config.databasePoolMax ?? config.backupRunner.concurrency + config.backupSites.concurrency + 6,
+    planCacheMode: config.databasePlanCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name: config.service }, logger);

@@ -24,6 +24,7 @@ try {
     url: config.databaseUrl,
     max: config.databasePoolMax ?? config.listeners.metrics.concurrency + config.listeners.tenantStats.concurrency + 4,
     applicationName: SERVICE_NAME,
+    planCacheMode: config.databasePlanCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name: SERVICE_NAME }, logger);

@@ -23,6 +23,7 @@ try {
     url: config.databaseUrl,
     max: config.databasePoolMax ?? config.listener.concurrency + config.delivery.concurrency + 4,
     applicationName: SERVICE_NAME,
+    planCacheMode: config.databasePlanCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name: SERVICE_NAME }, logger);

@@ -81,6 +81,8 @@ export interface Config {
   databaseUrl: string;
   /** `DATABASE_POOL_MAX`; unset: sized to the service's concurrency. */
   databasePoolMax: number | undefined;
+  /** `DATABASE_PLAN_CACHE_MODE`: Postgres's `plan_cache_mode` for the service's sessions. */
+  databasePlanCacheMode: 'force_custom_plan' | 'auto';
   nats: ReturnType<typeof processSettings>['nats'];
   space: { stream: string; events: string; services: string };
   ops: { host: string; port: number };
@@ -101,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     service: 'site',
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databasePlanCacheMode: e.DATABASE_PLAN_CACHE_MODE,
     nats,
     space,
     ops,

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     url: config.databaseUrl,
     max: config.databasePoolMax ?? Math.min(config.siteProvisioner.concurrency, 24) + 8,
     applicationName: config.service,
+    planCacheMode: config.databasePlanCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name: config.service }, logger);

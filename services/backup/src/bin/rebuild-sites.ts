@@ -16,7 +16,13 @@ async function rebuild(): Promise<number> {
   const config = loadConfig();
   const name = `${config.service}-rebuild-sites`;
   const logger = createLogger({ service: name, level: config.logLevel });
-  const database = createDatabase({ url: config.databaseUrl, applicationName: name, max: 2, logger });
+  const database = createDatabase({
+    url: config.databaseUrl,
+    applicationName: name,
+    max: 2,
+    planCacheMode: config.databasePlanCacheMode,
+    logger,
+  });
   const nc = await connectNats({ ...config.nats, name }, logger);
   try {
     const result = await rebuildSiteModel({ js: jetstream(nc), db: database.db, space: config.space, logger });

@@ -13,7 +13,13 @@ async function relay(): Promise<void> {
   const name = `${config.service}-relay`;
   const logger = createLogger({ service: name, level: config.logLevel });
   const registry = createMetricsRegistry(name);
-  const database = createDatabase({ url: config.databaseUrl, applicationName: name, max: 4, logger });
+  const database = createDatabase({
+    url: config.databaseUrl,
+    applicationName: name,
+    max: 4,
+    planCacheMode: config.databasePlanCacheMode,
+    logger,
+  });
   const nc = await connectNats({ ...config.nats, name }, logger);
   const outboxRelay = await startOutboxRelay({
     sql: database.sql,
