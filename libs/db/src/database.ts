@@ -22,7 +22,8 @@ export interface DatabaseOptions {
    * `sessionSettings`). `auto` lets Postgres reuse a generic plan after five runs of a prepared
    * statement, which saves planning every run; it is safe only where the tables' statistics
    * are kept (autovacuum on, the default): a generic plan made while a table was young is
-   * replanned only when an ANALYZE or VACUUM of that table invalidates it.
+   * replanned only when an ANALYZE or VACUUM of that table invalidates it, or its connection
+   * ends (postgres.js replaces a connection after 30-60 minutes).
    */
   planCacheMode?: 'force_custom_plan' | 'auto';
   logger?: Logger;
