@@ -23,16 +23,7 @@ import postgres from 'postgres';
 import { httpClient } from './http-client.mjs';
 import { perSite, residentBytes, sampleMachine } from './machine-cpu.mjs';
 import { measureWakeUp } from './wake-up.mjs';
-import {
-  DEFAULT_LISTENER_NICE,
-  devSecretFile,
-  niceness,
-  ROOT,
-  SERVICES,
-  serviceEnv,
-  stackConfig,
-  startStack,
-} from '../deploy/local/stack.mjs';
+import { devSecretFile, ROOT, SERVICES, serviceEnv, stackConfig, startStack } from '../deploy/local/stack.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -73,10 +64,9 @@ if (opt.help) {
 }
 const SITES = Number(opt.sites);
 const SECONDS = Number(opt.seconds);
-// A stack started elsewhere (--running) runs at whatever niceness it was given.
-const LISTENER_NICE = opt.running
-  ? undefined
-  : niceness(opt['listener-nice'] ?? process.env.LISTENER_NICE ?? DEFAULT_LISTENER_NICE);
+// The launcher's own resolution (the option, else LISTENER_NICE, else its default). A stack
+// started elsewhere (--running) runs at whatever niceness it was given.
+const LISTENER_NICE = opt.running ? undefined : stackConfig({ listenerNice: opt['listener-nice'] }).listenerNice;
 const CONCURRENCY = Number(opt.concurrency);
 const ADMIN_URL = process.env.POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432';
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';

@@ -37,6 +37,7 @@ export const SubjectRoot = z
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 /** Postgres's `plan_cache_mode` for a service's sessions: custom plans per run, or Postgres's choice. */
 export const PlanCacheMode = z.enum(['force_custom_plan', 'auto']);
+export type PlanCacheMode = z.output<typeof PlanCacheMode>;
 
 export const PostgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'a postgres:// URL' });
 

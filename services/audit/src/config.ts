@@ -8,6 +8,7 @@ import {
   processSettings,
   type ListenerSettings,
 } from '@chom/config';
+import type { PlanCacheMode } from '@chom/config';
 
 export { ConfigError } from '@chom/config';
 
@@ -39,7 +40,7 @@ export interface Config {
   /** `DATABASE_POOL_MAX`; unset: sized to the service's concurrency. */
   databasePoolMax: number | undefined;
   /** `DATABASE_PLAN_CACHE_MODE`: Postgres's `plan_cache_mode` for the service's sessions. */
-  databasePlanCacheMode: 'force_custom_plan' | 'auto';
+  databasePlanCacheMode: PlanCacheMode;
   nats: ReturnType<typeof processSettings>['nats'];
   space: { stream: string; events: string; services: string };
   ops: { port: number; host: string };

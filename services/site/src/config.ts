@@ -13,6 +13,7 @@ import {
   withDefault,
   type ListenerSettings,
 } from '@chom/config';
+import type { PlanCacheMode } from '@chom/config';
 
 export { ConfigError } from '@chom/config';
 
@@ -82,7 +83,7 @@ export interface Config {
   /** `DATABASE_POOL_MAX`; unset: sized to the service's concurrency. */
   databasePoolMax: number | undefined;
   /** `DATABASE_PLAN_CACHE_MODE`: Postgres's `plan_cache_mode` for the service's sessions. */
-  databasePlanCacheMode: 'force_custom_plan' | 'auto';
+  databasePlanCacheMode: PlanCacheMode;
   nats: ReturnType<typeof processSettings>['nats'];
   space: { stream: string; events: string; services: string };
   ops: { host: string; port: number };
