@@ -159,6 +159,9 @@ describe('metrics service end to end', () => {
       backupsFailed: await summed('backups_failed_total'),
     });
     await expect.poll(counters, { timeout: 20_000, interval: 200 }).toEqual(expected);
+    // Every site event under its site's type, also when another replica counted its site.created.
+    for (const name of ['sites_provisioned_total', 'sites_provisioning_failed_total', 'sites_deleted_total'])
+      expect(await summed(name, { site_type: 'unknown' }), name).toBe(0);
     const [one, two] = await replicas();
     // Both replicas took part: they share the durable consumer.
     expect(sample(one as string, 'chom_events_consumed_total', { consumer: 'metrics' })).toBeGreaterThan(0);

@@ -5,7 +5,7 @@ import type { Logger, Registry } from '@chom/telemetry';
 import { createBusinessMetrics } from './business-metrics.js';
 import type { MetricsDb } from './db/queries.js';
 import { tenantStatsEndpoint } from './endpoints/tenant-stats.js';
-import { METRICS_LISTENER, recordMetrics } from './handlers/record-metrics.js';
+import { countOverdueWaits, METRICS_LISTENER, recordMetrics } from './handlers/record-metrics.js';
 import { TENANT_STATS_LISTENER, updateTenantStats } from './handlers/update-tenant-stats.js';
 
 export { METRICS_LISTENER } from './handlers/record-metrics.js';
@@ -37,6 +37,8 @@ export interface AppListener {
 export interface MetricsApp {
   endpoints: Endpoint[];
   listeners: AppListener[];
+  /** Counts the site events that waited longer than `maxWaitMs` for their site's type; returns how many. */
+  countOverdueWaits: (maxWaitMs: number) => Promise<number>;
 }
 
 /** Both listeners take every event of the space; each ignores the types it has nothing to do with. */
@@ -55,14 +57,13 @@ export function buildApp(
 ): MetricsApp {
   const metrics = createBusinessMetrics(deps.registry);
   const specs = listenerSpecs(space, settings);
+  const recordDeps = { db: deps.db, metrics, logger: deps.logger };
   return {
     endpoints: [tenantStatsEndpoint(deps)],
     listeners: [
-      {
-        spec: specs.metrics,
-        handleBatch: (events) => recordMetrics(events, { db: deps.db, metrics, logger: deps.logger }),
-      },
+      { spec: specs.metrics, handleBatch: (events) => recordMetrics(events, recordDeps) },
       { spec: specs.tenantStats, handleBatch: (events) => updateTenantStats(events, deps) },
     ],
+    countOverdueWaits: (maxWaitMs) => countOverdueWaits(recordDeps, maxWaitMs),
   };
 }

@@ -1,5 +1,6 @@
 import { BackupType, SiteType, type AnyEvent } from '@chom/contracts';
 import { Counter, Histogram, type Registry } from '@chom/telemetry';
+import type { WaitingSiteEvent } from './db/schema.js';
 
 /** The seed's business metrics, by its names; labelled by site or backup type only. */
 export interface BusinessMetrics {
@@ -78,24 +79,20 @@ export function createBusinessMetrics(registry: Registry): BusinessMetrics {
   return metrics;
 }
 
-/** Whether an event type moves any business metric (`backup.created` does not). */
+/** Whether an event type moves any business metric (`backup.created` and `site.ssl_expiring` do not). */
 export function countsInMetrics(type: string): boolean {
-  return type !== 'backup.created';
+  return type !== 'backup.created' && type !== 'site.ssl_expiring';
 }
 
 /** Adds one event to the metrics; `siteType` labels the site events. */
 export function applyEvent(metrics: BusinessMetrics, event: AnyEvent, siteType: string): void {
-  const site = { site_type: siteType };
   switch (event.type) {
     case 'site.created':
-      return metrics.sitesCreated.inc(site);
-    case 'site.provisioned':
-      metrics.sitesProvisioned.inc(site);
-      return metrics.provisioningDuration.observe(site, event.data.durationSeconds);
     case 'site.provisioning_failed':
-      return metrics.sitesProvisioningFailed.inc(site);
     case 'site.deleted':
-      return metrics.sitesDeleted.inc(site);
+      return applySiteEvent(metrics, event, siteType);
+    case 'site.provisioned':
+      return applySiteEvent(metrics, { type: event.type, durationSeconds: event.data.durationSeconds }, siteType);
     case 'backup.completed': {
       const backup = { backup_type: event.data.backupType };
       metrics.backupsCompleted.inc(backup);
@@ -105,6 +102,24 @@ export function applyEvent(metrics: BusinessMetrics, event: AnyEvent, siteType: 
     case 'backup.failed':
       return metrics.backupsFailed.inc({ backup_type: event.data.backupType });
     case 'backup.created':
+    case 'site.ssl_expiring':
       return;
+  }
+}
+
+/** Adds a site event, as the metrics listener remembers one that waited for its site's type. */
+export function applySiteEvent(metrics: BusinessMetrics, event: WaitingSiteEvent, siteType: string): void {
+  const site = { site_type: siteType };
+  switch (event.type) {
+    case 'site.created':
+      return metrics.sitesCreated.inc(site);
+    case 'site.provisioned':
+      metrics.sitesProvisioned.inc(site);
+      if (event.durationSeconds !== undefined) metrics.provisioningDuration.observe(site, event.durationSeconds);
+      return;
+    case 'site.provisioning_failed':
+      return metrics.sitesProvisioningFailed.inc(site);
+    case 'site.deleted':
+      return metrics.sitesDeleted.inc(site);
   }
 }

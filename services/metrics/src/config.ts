@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import {
   databaseEnv,
+  int,
   listenerEnv,
   listenerSettings,
   parseEnv,
   processEnv,
   processSettings,
+  withDefault,
   type ListenerSettings,
 } from '@chom/config';
 import type { PlanCacheMode } from '@chom/config';
@@ -29,6 +31,10 @@ const Env = z
       concurrency: 1,
       batchSize: 100,
     }),
+    // How long a site event waits for its site's type (its site.created with another replica,
+    // or retried) before it is counted as of an `unknown` type: longer than the listener's own
+    // tries (51 s of backoff by default) take.
+    METRICS_SITE_TYPE_WAIT_MS: withDefault(int(1), 5 * 60_000),
     // Seed: UpdateTenantMetrics, 3 tries with 30 s backoff.
     ...listenerEnv('TENANT_STATS', {
       maxDeliver: 3,
@@ -54,6 +60,8 @@ export interface Config {
   ops: { port: number; host: string };
   logLevel: string;
   listeners: { metrics: ListenerSettings; tenantStats: ListenerSettings };
+  /** `METRICS_SITE_TYPE_WAIT_MS`: how long a site event waits for its site's type. */
+  siteTypeWaitMs: number;
 }
 
 /** Parses the environment once; every problem is named in one error. */
@@ -69,5 +77,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ops,
     logLevel,
     listeners: { metrics: listenerSettings(e, 'METRICS'), tenantStats: listenerSettings(e, 'TENANT_STATS') },
+    siteTypeWaitMs: e.METRICS_SITE_TYPE_WAIT_MS,
   };
 }

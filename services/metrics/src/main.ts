@@ -34,6 +34,7 @@ try {
     database,
     space: config.space,
     listeners: config.listeners,
+    siteTypeWaitMs: config.siteTypeWaitMs,
     logger,
     registry,
   });
@@ -53,6 +54,7 @@ try {
     { name: 'rebuild', run: () => service.rebuilder.stop() },
     { name: 'listeners', run: () => Promise.all([...service.listeners.values()].map((l) => l.drain())) },
     { name: 'endpoints', run: () => service.endpoints.drain() },
+    { name: 'overdue waits', run: () => service.overdueWaits.stop() },
     { name: 'ops server', run: () => ops.close() },
     { name: 'nats', run: () => nc.drain() },
     { name: 'database', run: () => database.close() },

@@ -25,6 +25,14 @@ import {
   type MetricsListeners,
 } from './app.js';
 import type { MetricsDb } from './db/queries.js';
+import { scheduleJob, type ScheduledJob } from './scheduled-job.js';
+
+const DEFAULT_SITE_TYPE_WAIT_MS = 5 * 60_000;
+
+/** A waiting event is counted at most a fifth of its wait late, checked at least every minute. */
+export function overdueCheckIntervalMs(maxWaitMs: number): number {
+  return Math.min(Math.max(Math.floor(maxWaitMs / 5), 100), 60_000);
+}
 
 export interface StartMetricsOptions {
   nc: NatsConnection;
@@ -33,6 +41,8 @@ export interface StartMetricsOptions {
   listeners: MetricsListeners;
   logger: Logger;
   registry: Registry;
+  /** How long a site event waits for its site's type before it counts as `unknown` (default 5 minutes). */
+  siteTypeWaitMs?: number;
   /** Replaces the drizzle handle the handlers and endpoint use (tests inject failures here). */
   db?: MetricsDb;
 }
@@ -43,10 +53,12 @@ export interface RunningMetrics {
   endpoints: EndpointServer;
   /** Rebuilds the tenant statistics from the stream (`svc.metrics.projection.*`). */
   rebuilder: ProjectionRebuilder;
+  /** Counts the site events that waited too long for their site's type, periodically. */
+  overdueWaits: ScheduledJob;
   ready(): boolean;
   /**
    * Stops a running rebuild (it resumes at the next start), drains the listeners (in-flight
-   * events finish and are acked), then the endpoints.
+   * events finish and are acked), then the endpoints, and stops the overdue-waits job.
    */
   stop(): Promise<void>;
 }
@@ -107,15 +119,24 @@ export async function startMetrics(options: StartMetricsOptions): Promise<Runnin
     logger,
   );
   await rebuilder.resume();
+  const maxWaitMs = options.siteTypeWaitMs ?? DEFAULT_SITE_TYPE_WAIT_MS;
+  const overdueWaits = scheduleJob(
+    'overdue site-type waits',
+    overdueCheckIntervalMs(maxWaitMs),
+    () => app.countOverdueWaits(maxWaitMs),
+    logger,
+  );
   return {
     listeners,
     endpoints,
     rebuilder,
+    overdueWaits,
     ready: () => [...listeners.values()].every((l) => l.ready()),
     async stop() {
       await rebuilder.stop();
       await Promise.all([...listeners.values()].map((l) => l.drain()));
       await endpoints.drain();
+      await overdueWaits.stop();
     },
   };
 }

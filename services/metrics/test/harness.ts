@@ -76,17 +76,19 @@ export async function startHarness(
     async publish(event, msgId = event.id) {
       await js.publish(eventSubject(space, event.tenantId, event.type), JSON.stringify(event), { msgID: msgId });
     },
-    async value(metric, labels = {}) {
-      const base =
-        registry.getSingleMetric(metric) ?? registry.getSingleMetric(metric.replace(/_(count|sum|bucket)$/, ''));
-      const found = (await base?.get())?.values ?? [];
-      const match = found.find(
-        (v) =>
-          ((v as { metricName?: string }).metricName ?? metric) === metric &&
-          Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want),
-      );
-      return match?.value ?? 0;
-    },
+    value: (metric, labels = {}) => seriesValue(registry, metric, labels),
     stop,
   };
+}
+
+/** The value of one series of `registry` (0 when absent); `_count`, `_sum` and `_bucket` name a histogram's series. */
+export async function seriesValue(registry: Registry, metric: string, labels: Record<string, string> = {}): Promise<number> {
+  const base = registry.getSingleMetric(metric) ?? registry.getSingleMetric(metric.replace(/_(count|sum|bucket)$/, ''));
+  const found = (await base?.get())?.values ?? [];
+  const match = found.find(
+    (v) =>
+      ((v as { metricName?: string }).metricName ?? metric) === metric &&
+      Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want),
+  );
+  return match?.value ?? 0;
 }

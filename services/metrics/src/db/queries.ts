@@ -1,7 +1,7 @@
 import { jsonElements, markProcessedStatement, textArray, uuidArray, type DbExecutor } from '@chom/db';
 import { eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { tenantStats, type SiteState, type TenantStatsRow } from './schema.js';
+import { tenantStats, type SiteState, type TenantStatsRow, type WaitingSiteEvent } from './schema.js';
 
 /** The drizzle handle over this service's database (no relational schema attached). */
 export type MetricsDb = PostgresJsDatabase<Record<string, never>>;
@@ -13,43 +13,120 @@ export type MetricsDb = PostgresJsDatabase<Record<string, never>>;
 // bare join: Postgres guesses 100 rows for a JSON function and, for tables of some thousands
 // of rows, reads the whole table into a hash join on every batch instead of probing its index.
 
-/** What {@link markCounted} found: the events not counted before, and the known types of the sites asked about. */
+/** A site event of a batch whose site's type the batch does not bring. */
+export interface SiteEventToLabel extends WaitingSiteEvent {
+  eventId: string;
+  siteId: string;
+}
+
+/** What {@link markCounted} found. */
 export interface CountMarks {
+  /** The events not counted before. */
   fresh: Set<string>;
+  /** The types of the sites asked about that have one. */
   siteTypes: Map<string, string>;
+  /** The sites asked about without a type yet: their fresh events now wait for it. */
+  waitingSites: Set<string>;
+  /** Events that waited for the sites created in this batch: to count now, with their site's type. */
+  released: Map<string, WaitingSiteEvent[]>;
 }
 
 /**
  * The metrics listener's one statement per batch, atomic without a transaction and in one
- * round trip: marks the events processed by `consumer`, remembers the types of the sites
- * created in the batch (site id -> type; the first `site.created` of a site wins) and reads
- * the known types of `siteIds`. The read sees the table as it was before the statement, so
- * `siteIds` should leave out the sites whose types the batch itself brings.
+ * round trip. It marks the events processed by `consumer`; records the types of the sites
+ * created in the batch (the first `site.created` of a site wins), handing back the events that
+ * waited for them; and labels `others`, the site events whose types the batch does not bring.
+ * Those of known sites get the type; the fresh ones of a site without a type wait in its row.
+ *
+ * Another replica may be recording the type at the same time: a type committed after this
+ * statement's snapshot, or not yet committed, is not seen by the plain read, but the upsert
+ * of the waiting events meets the row (waiting for its commit) and returns its type. All the
+ * batch's site rows are written by one upsert, in site id order, so two replicas cannot deadlock.
  */
 export async function markCounted(
   db: DbExecutor,
   consumer: string,
   eventIds: readonly string[],
-  types: ReadonlyMap<string, string>,
-  siteIds: readonly string[],
+  created: ReadonlyMap<string, string>,
+  others: readonly SiteEventToLabel[],
 ): Promise<CountMarks> {
-  const remembered = JSON.stringify([...types].map(([siteId, siteType]) => ({ site_id: siteId, site_type: siteType })));
-  const rows = await db.execute<{ event_id: string | null; site_id: string | null; site_type: string | null }>(sql`
+  const types = JSON.stringify([...created].map(([siteId, siteType]) => ({ site_id: siteId, site_type: siteType })));
+  const waiting = JSON.stringify(
+    others.map((e) => ({
+      event_id: e.eventId,
+      site_id: e.siteId,
+      type: e.type,
+      duration_seconds: e.durationSeconds ?? null,
+    })),
+  );
+  const rows = await db.execute<{
+    event_id: string | null;
+    site_id: string | null;
+    site_type: string | null;
+    waiting: WaitingSiteEvent[] | null;
+  }>(sql`
     with fresh as (${markProcessedStatement(consumer, eventIds)}),
-    remembered as (
-      insert into metric_sites (site_id, site_type)
-      select v.site_id, v.site_type from json_to_recordset(${remembered}::json) as v(site_id uuid, site_type text)
-      order by v.site_id on conflict do nothing)
-    select event_id, null::text as site_id, null::text as site_type from fresh
+    known as (
+      select site_id, site_type from metric_sites
+      where site_id = any(${uuidArray(new Set(others.map((e) => e.siteId)))}) and site_type is not null),
+    labelled as (
+      insert into metric_sites as m (site_id, site_type, waiting, waiting_since)
+      select r.site_id, r.site_type, r.waiting, r.waiting_since from (
+        select v.site_id, v.site_type, null::jsonb as waiting, null::timestamptz as waiting_since
+        from json_to_recordset(${types}::json) as v(site_id uuid, site_type text)
+        union all
+        select w.site_id, null,
+          jsonb_agg(jsonb_strip_nulls(jsonb_build_object('type', w.type, 'durationSeconds', w.duration_seconds))),
+          now()
+        from json_to_recordset(${waiting}::json) as w(event_id uuid, site_id uuid, type text, duration_seconds float8)
+        where w.event_id = any(array(select event_id::uuid from fresh))
+          and w.site_id <> all(array(select site_id from known))
+        group by w.site_id) as r
+      order by r.site_id
+      on conflict (site_id) do update set
+        site_type = coalesce(m.site_type, excluded.site_type),
+        waiting = case when m.site_type is null and excluded.site_type is null
+          then coalesce(m.waiting, '[]'::jsonb) || excluded.waiting else m.waiting end,
+        -- Null once the site has a type, so the overdue sweep never hands those events back again.
+        waiting_since = case when m.site_type is null and excluded.site_type is null
+          then coalesce(m.waiting_since, excluded.waiting_since) end
+      -- A second site.created of a typed site changes nothing and returns nothing.
+      where m.site_type is null or excluded.site_type is null
+      returning m.site_id, m.site_type, m.waiting)
+    select event_id, null::text as site_id, null::text as site_type, null::jsonb as waiting from fresh
     union all
-    select null, site_id::text, site_type from metric_sites
-    where site_id = any(${uuidArray(new Set(siteIds))})`);
-  const marks: CountMarks = { fresh: new Set(), siteTypes: new Map() };
+    select null, site_id::text, site_type, null from known
+    union all
+    select null, site_id::text, site_type, waiting from labelled`);
+  const marks: CountMarks = { fresh: new Set(), siteTypes: new Map(), waitingSites: new Set(), released: new Map() };
   for (const row of rows) {
     if (row.event_id !== null) marks.fresh.add(row.event_id);
-    else if (row.site_id !== null && row.site_type !== null) marks.siteTypes.set(row.site_id, row.site_type);
+    else if (row.site_id === null) continue;
+    else if (created.has(row.site_id)) {
+      // Returned for a created site only when this statement gave it its type.
+      if (row.waiting && row.waiting.length > 0) marks.released.set(row.site_id, row.waiting);
+    } else if (row.site_type === null) marks.waitingSites.add(row.site_id);
+    else marks.siteTypes.set(row.site_id, row.site_type);
   }
   return marks;
+}
+
+/**
+ * Hands back the events that have waited for their site's type longer than `maxWaitMs`
+ * (their `site.created` is older than the stream, or failed for this listener), clearing them
+ * so they are counted once. Rows another statement holds are left for the next call.
+ */
+export async function takeOverdueWaits(db: DbExecutor, maxWaitMs: number): Promise<WaitingSiteEvent[]> {
+  const rows = await db.execute<{ waiting: WaitingSiteEvent[] }>(sql`
+    update metric_sites as m set waiting = null, waiting_since = null
+    from (
+      select site_id, waiting from metric_sites
+      where waiting_since < now() - make_interval(secs => ${maxWaitMs / 1000})
+      order by site_id
+      for update skip locked) as overdue
+    where m.site_id = overdue.site_id
+    returning overdue.waiting`);
+  return rows.flatMap((row) => row.waiting ?? []);
 }
 
 /** The known states of these sites, locked in site id order (so concurrent batches cannot deadlock). */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 // Shared tables from @chom/db, re-exported so drizzle-kit generates them into this service's
 // migrations. The metrics service publishes nothing, so it has no outbox.
@@ -8,14 +8,29 @@ export { processedEvents, processingFailures, projectionRebuilds } from '@chom/d
 export const SITE_STATES = ['provisioning', 'active', 'failed', 'deleted'] as const;
 export type SiteState = (typeof SITE_STATES)[number];
 
+/** A site event counted only once its site's type is known (see {@link metricSites}). */
+export interface WaitingSiteEvent {
+  type: string;
+  durationSeconds?: number;
+}
+
 /**
  * The `metrics` listener's memory of each site's type, from `site.created`: the later site
- * events do not carry it, and the business metrics are labelled by it.
+ * events do not carry it, and the business metrics are labelled by it. Replicas share the
+ * consumer, so another replica may take a site's `site.provisioned` while this one still
+ * counts its `site.created`: such an event waits in `waiting` (the row's type still null) and
+ * is counted by whichever replica records the type, or as `unknown` once it has waited too long.
  */
-export const metricSites = pgTable('metric_sites', {
-  siteId: uuid('site_id').primaryKey(),
-  siteType: text('site_type').notNull(),
-});
+export const metricSites = pgTable(
+  'metric_sites',
+  {
+    siteId: uuid('site_id').primaryKey(),
+    siteType: text('site_type'),
+    waiting: jsonb('waiting').$type<WaitingSiteEvent[]>(),
+    waitingSince: timestamp('waiting_since', { withTimezone: true, mode: 'string' }),
+  },
+  (t) => [index('metric_sites_waiting_idx').on(t.waitingSince).where(sql`${t.waitingSince} is not null`)],
+);
 
 /** The `tenant-stats` listener's state of each site, so an event moves it out of the right counter. */
 export const tenantSites = pgTable(
