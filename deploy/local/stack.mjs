@@ -1,6 +1,6 @@
 // Runs the whole system on this machine as plain processes: the same services the
 // containers run, with prefixed, readable logs. Used by `npm start` and the end-to-end tests.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -85,7 +85,14 @@ function canConnect(host, port, timeoutMs = 1000) {
 }
 
 /** Fails with the command that starts a missing dependency. */
-export async function checkDependencies({ natsUrl, postgresUrl }) {
+/** Why the listeners cannot be started at `listenerNice` (nice(1) missing from `env.PATH`), or undefined. */
+export function niceProblem(listenerNice, env = process.env) {
+  if (listenerNice === 0 || process.platform === 'win32' || !spawnSync('nice', ['true'], { env }).error)
+    return undefined;
+  return `nice(1) is not on PATH, and the listener services are started through it (LISTENER_NICE=${listenerNice}). Install coreutils, or set LISTENER_NICE=0.`;
+}
+
+export async function checkDependencies({ natsUrl, postgresUrl, listenerNice = 0 }) {
   const nats = new URL(natsUrl.split(',')[0].replace(/^nats:/, 'http:'));
   const pg = new URL(postgresUrl.replace(/^postgres(ql)?:/, 'http:'));
   const missing = [];
@@ -99,6 +106,8 @@ export async function checkDependencies({ natsUrl, postgresUrl }) {
       `PostgreSQL is not reachable at ${pg.host}. Start it with:\n  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`,
     );
   }
+  const nice = niceProblem(listenerNice);
+  if (nice) missing.push(nice);
   if (missing.length > 0) throw new Error(missing.join('\n'));
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LISTENER_NICE, niceness, stackConfig } from '../local/stack.mjs';
+import { DEFAULT_LISTENER_NICE, niceness, niceProblem, stackConfig } from '../local/stack.mjs';
 
 describe('the launcher’s listener niceness', () => {
   it('defaults to DEFAULT_LISTENER_NICE and takes LISTENER_NICE or the option', () => {
@@ -14,5 +14,12 @@ describe('the launcher’s listener niceness', () => {
       /LISTENER_NICE must be an integer from 0 to 19/,
     );
     expect(() => niceness(value)).toThrow(`not "${value}"`);
+  });
+
+  it('names LISTENER_NICE when nice(1) is missing, and needs no nice(1) at 0', () => {
+    const withoutNice = { ...process.env, PATH: '/nonexistent' };
+    expect(niceProblem(10, withoutNice)).toMatch(/nice\(1\) is not on PATH.*LISTENER_NICE=10.*LISTENER_NICE=0/);
+    expect(niceProblem(0, withoutNice)).toBeUndefined();
+    expect(niceProblem(10)).toBeUndefined();
   });
 });
