@@ -84,7 +84,6 @@ function canConnect(host, port, timeoutMs = 1000) {
   });
 }
 
-/** Fails with the command that starts a missing dependency. */
 /** Why the listeners cannot be started at `listenerNice` (nice(1) missing from `env.PATH`), or undefined. */
 export function niceProblem(listenerNice, env = process.env) {
   if (listenerNice === 0 || process.platform === 'win32' || !spawnSync('nice', ['true'], { env }).error)
@@ -92,6 +91,7 @@ export function niceProblem(listenerNice, env = process.env) {
   return `nice(1) is not on PATH, and the listener services are started through it (LISTENER_NICE=${listenerNice}). Install coreutils, or set LISTENER_NICE=0.`;
 }
 
+/** Fails with the command that starts a missing dependency (or what is missing to start the listeners). */
 export async function checkDependencies({ natsUrl, postgresUrl, listenerNice = 0 }) {
   const nats = new URL(natsUrl.split(',')[0].replace(/^nats:/, 'http:'));
   const pg = new URL(postgresUrl.replace(/^postgres(ql)?:/, 'http:'));

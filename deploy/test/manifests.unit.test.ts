@@ -71,7 +71,7 @@ beforeAll(async () => {
     const filler: Env = Object.fromEntries(required.map((v) => [v, 'x'.repeat(48)]));
     const config = module.loadConfig(filler);
     const port = (config.ops?.port ?? config.port) as number;
-    const databaseUrl = config.databaseUrl as string | undefined;
+    const databaseUrl = config.database?.url as string | undefined;
     const consumers = [...read(`services/${name}/src/config.ts`).matchAll(/listenerEnv\('([A-Z_]+)'/g)].map((m) =>
       (m[1] as string).toLowerCase().replace(/_/g, '-'),
     );

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   ConfigError,
   databaseEnv,
+  databaseSettings,
   listenerEnv,
   listenerSettings,
   parseEnv,
@@ -41,6 +42,29 @@ describe('service environment', () => {
       maxAckPending: 256,
       batchSize: 1,
     });
+  });
+
+  it('reads the database settings, the pool cap unset by default', () => {
+    expect(databaseSettings(parseEnv(Env, { DATABASE_POOL_MAX: '' }, 'test'))).toEqual({
+      url: 'postgres://root@127.0.0.1:5432/chom_test',
+      poolMax: undefined,
+      planCacheMode: 'force_custom_plan',
+    });
+    const env = parseEnv(
+      Env,
+      {
+        DATABASE_URL: 'postgresql://svc:s3cret@db:5433/chom_audit',
+        DATABASE_POOL_MAX: '12',
+        DATABASE_PLAN_CACHE_MODE: 'auto',
+      },
+      'test',
+    );
+    expect(databaseSettings(env)).toEqual({
+      url: 'postgresql://svc:s3cret@db:5433/chom_audit',
+      poolMax: 12,
+      planCacheMode: 'auto',
+    });
+    expect(() => parseEnv(Env, { DATABASE_POOL_MAX: '1' }, 'test')).toThrow(/DATABASE_POOL_MAX/);
   });
 
   it("takes Postgres's plan cache mode, one of two", () => {

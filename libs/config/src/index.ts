@@ -13,5 +13,12 @@ export {
   parseEnv,
   withDefault,
 } from './env.js';
-export { databaseEnv, listenerEnv, listenerSettings, processEnv, processSettings } from './service-env.js';
-export type { ListenerDefaults, ListenerSettings, ProcessEnv } from './service-env.js';
+export {
+  databaseEnv,
+  databaseSettings,
+  listenerEnv,
+  listenerSettings,
+  processEnv,
+  processSettings,
+} from './service-env.js';
+export type { DatabaseEnv, DatabaseSettings, ListenerDefaults, ListenerSettings, ProcessEnv } from './service-env.js';

@@ -42,6 +42,8 @@ export function databaseEnv(defaultDatabase: string) {
   };
 }
 
+export type DatabaseEnv = z.output<z.ZodObject<ReturnType<typeof databaseEnv>>>;
+
 export interface ListenerDefaults {
   maxDeliver: number;
   backoffMs: string;
@@ -136,4 +138,21 @@ export function processSettings(env: ProcessEnv, service: string) {
     ops: { host: env.OPS_HOST, port: env.OPS_PORT },
     logLevel: env.LOG_LEVEL,
   };
+}
+
+export interface DatabaseSettings {
+  /** `DATABASE_URL`; it may hold a password, so it is never logged. */
+  url: string;
+  /** `DATABASE_POOL_MAX`; unset: the service sizes the pool to its concurrency. */
+  poolMax: number | undefined;
+  /** `DATABASE_PLAN_CACHE_MODE`: Postgres's `plan_cache_mode` for the service's sessions. */
+  planCacheMode: PlanCacheMode;
+}
+
+/**
+ * The Postgres settings out of a parsed `databaseEnv`: the URL, the pool cap (`poolMax` unset
+ * means the service sizes the pool to its concurrency) and the plan cache mode.
+ */
+export function databaseSettings(env: DatabaseEnv): DatabaseSettings {
+  return { url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, planCacheMode: env.DATABASE_PLAN_CACHE_MODE };
 }

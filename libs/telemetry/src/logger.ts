@@ -26,6 +26,9 @@ const REDACT = [
   'req.headers.cookie',
   'databaseUrl',
   '*.databaseUrl',
+  // A service config's `database: DatabaseSettings`; the URL may hold a password.
+  'database.url',
+  '*.database.url',
 ];
 
 /**

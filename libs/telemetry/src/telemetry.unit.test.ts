@@ -23,6 +23,18 @@ describe('logger', () => {
     });
     expect(lines[1]).not.toHaveProperty('tenantId');
   });
+
+  it('never writes a database URL, flat or in a config', () => {
+    const { logger, lines } = captureLogger('audit');
+    const url = 'postgres://svc:s3cret@db:5432/chom_audit';
+    logger.info({ databaseUrl: url, database: { url, poolMax: 8 }, config: { database: { url } } }, 'config');
+    expect(lines[0]).toMatchObject({
+      databaseUrl: '[redacted]',
+      database: { url: '[redacted]', poolMax: 8 },
+      config: { database: { url: '[redacted]' } },
+    });
+    expect(JSON.stringify(lines[0])).not.toContain('s3cret');
+  });
 });
 
 describe('ops server', () => {

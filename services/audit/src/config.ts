@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import {
   databaseEnv,
+  databaseSettings,
   listenerEnv,
   listenerSettings,
   parseEnv,
   processEnv,
   processSettings,
+  type DatabaseSettings,
   type ListenerSettings,
 } from '@chom/config';
-import type { PlanCacheMode } from '@chom/config';
 
 export { ConfigError } from '@chom/config';
 
@@ -36,11 +37,7 @@ const Env = z
 export type AuditListenerSettings = ListenerSettings;
 
 export interface Config {
-  databaseUrl: string;
-  /** `DATABASE_POOL_MAX`; unset: sized to the service's concurrency. */
-  databasePoolMax: number | undefined;
-  /** `DATABASE_PLAN_CACHE_MODE`: Postgres's `plan_cache_mode` for the service's sessions. */
-  databasePlanCacheMode: PlanCacheMode;
+  database: DatabaseSettings;
   nats: ReturnType<typeof processSettings>['nats'];
   space: { stream: string; events: string; services: string };
   ops: { port: number; host: string };
@@ -53,9 +50,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parseEnv(Env, env, 'the audit service');
   const { nats, space, ops, logLevel } = processSettings(e, 'audit');
   return {
-    databaseUrl: e.DATABASE_URL,
-    databasePoolMax: e.DATABASE_POOL_MAX,
-    databasePlanCacheMode: e.DATABASE_PLAN_CACHE_MODE,
+    database: databaseSettings(e),
     nats,
     space,
     ops,

@@ -5,7 +5,7 @@ describe('loadConfig', () => {
   it('has defaults for a local run, with the seed retry policy (3 tries, 60 s)', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
-      databaseUrl: 'postgres://root@127.0.0.1:5432/chom_audit',
+      database: { url: 'postgres://root@127.0.0.1:5432/chom_audit' },
       nats: { servers: 'nats://127.0.0.1:4222' },
       space: { stream: 'EVENTS', events: 'events', services: 'svc' },
       ops: { port: 9102, host: '0.0.0.0' },

@@ -18,14 +18,14 @@ const logger = createLogger({ service: SERVICE_NAME, level: config.logLevel });
 const registry = createMetricsRegistry(SERVICE_NAME);
 
 try {
-  await ensureDatabase(config.databaseUrl);
+  await ensureDatabase(config.database.url);
   // The handlers' rows go through one writer, one multi-row insert at a time: a few connections
   // for it, a rebuild, the query endpoint and the readiness ping, whatever the concurrency.
   const database = createDatabase({
-    url: config.databaseUrl,
-    max: config.databasePoolMax ?? 8,
+    url: config.database.url,
+    max: config.database.poolMax ?? 8,
     applicationName: SERVICE_NAME,
-    planCacheMode: config.databasePlanCacheMode,
+    planCacheMode: config.database.planCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name: SERVICE_NAME }, logger);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { BackupType } from '@chom/contracts';
 import {
   databaseEnv,
+  databaseSettings,
   int,
   listenerEnv,
   listenerSettings,
@@ -11,9 +12,9 @@ import {
   processEnv,
   processSettings,
   withDefault,
+  type DatabaseSettings,
   type ListenerSettings,
 } from '@chom/config';
-import type { PlanCacheMode } from '@chom/config';
 
 export { ConfigError } from '@chom/config';
 
@@ -63,11 +64,7 @@ export interface StorageSettings {
 
 export interface Config {
   service: 'backup';
-  databaseUrl: string;
-  /** `DATABASE_POOL_MAX`; unset: sized to the service's concurrency. */
-  databasePoolMax: number | undefined;
-  /** `DATABASE_PLAN_CACHE_MODE`: Postgres's `plan_cache_mode` for the service's sessions. */
-  databasePlanCacheMode: PlanCacheMode;
+  database: DatabaseSettings;
   nats: ReturnType<typeof processSettings>['nats'];
   space: { stream: string; events: string; services: string };
   ops: { host: string; port: number };
@@ -85,9 +82,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const { nats, space, ops, logLevel } = processSettings(e, 'backup');
   return {
     service: 'backup',
-    databaseUrl: e.DATABASE_URL,
-    databasePoolMax: e.DATABASE_POOL_MAX,
-    databasePlanCacheMode: e.DATABASE_PLAN_CACHE_MODE,
+    database: databaseSettings(e),
     nats,
     space,
     ops,

@@ -36,12 +36,12 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: config.service, level: config.logLevel });
   const registry = createMetricsRegistry(config.service);
 
-  await ensureDatabase(config.databaseUrl);
+  await ensureDatabase(config.database.url);
   const database = createDatabase({
-    url: config.databaseUrl,
+    url: config.database.url,
     applicationName: config.service,
-    max: config.databasePoolMax ?? config.backupRunner.concurrency + config.backupSites.concurrency + 6,
-    planCacheMode: config.databasePlanCacheMode,
+    max: config.database.poolMax ?? config.backupRunner.concurrency + config.backupSites.concurrency + 6,
+    planCacheMode: config.database.planCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name: config.service }, logger);

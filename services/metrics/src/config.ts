@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   databaseEnv,
+  databaseSettings,
   int,
   listenerEnv,
   listenerSettings,
@@ -8,9 +9,9 @@ import {
   processEnv,
   processSettings,
   withDefault,
+  type DatabaseSettings,
   type ListenerSettings,
 } from '@chom/config';
-import type { PlanCacheMode } from '@chom/config';
 
 export { ConfigError } from '@chom/config';
 
@@ -50,11 +51,7 @@ const Env = z
   });
 
 export interface Config {
-  databaseUrl: string;
-  /** `DATABASE_POOL_MAX`; unset: sized to the service's concurrency. */
-  databasePoolMax: number | undefined;
-  /** `DATABASE_PLAN_CACHE_MODE`: Postgres's `plan_cache_mode` for the service's sessions. */
-  databasePlanCacheMode: PlanCacheMode;
+  database: DatabaseSettings;
   nats: ReturnType<typeof processSettings>['nats'];
   space: { stream: string; events: string; services: string };
   ops: { port: number; host: string };
@@ -69,9 +66,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parseEnv(Env, env, 'the metrics service');
   const { nats, space, ops, logLevel } = processSettings(e, 'metrics');
   return {
-    databaseUrl: e.DATABASE_URL,
-    databasePoolMax: e.DATABASE_POOL_MAX,
-    databasePlanCacheMode: e.DATABASE_PLAN_CACHE_MODE,
+    database: databaseSettings(e),
     nats,
     space,
     ops,

@@ -5,7 +5,7 @@ describe('loadConfig', () => {
   it('defaults to the seeds: tenant stats 3 tries 30 s apart, ops port 9105', () => {
     const config = loadConfig({});
     expect(config.ops.port).toBe(9105);
-    expect(config.databaseUrl).toMatch(/\/chom_metrics$/);
+    expect(config.database.url).toMatch(/\/chom_metrics$/);
     expect(config.listeners.tenantStats).toMatchObject({ maxDeliver: 3, backoffMs: [30_000] });
     expect(config.listeners.metrics.maxDeliver).toBe(5);
   });

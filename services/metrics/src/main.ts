@@ -18,13 +18,13 @@ const logger = createLogger({ service: SERVICE_NAME, level: config.logLevel });
 const registry = createMetricsRegistry(SERVICE_NAME);
 
 try {
-  await ensureDatabase(config.databaseUrl);
+  await ensureDatabase(config.database.url);
   // One connection per concurrent handler of both listeners, plus the endpoint, the gauges and readiness.
   const database = createDatabase({
-    url: config.databaseUrl,
-    max: config.databasePoolMax ?? config.listeners.metrics.concurrency + config.listeners.tenantStats.concurrency + 4,
+    url: config.database.url,
+    max: config.database.poolMax ?? config.listeners.metrics.concurrency + config.listeners.tenantStats.concurrency + 4,
     applicationName: SERVICE_NAME,
-    planCacheMode: config.databasePlanCacheMode,
+    planCacheMode: config.database.planCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name: SERVICE_NAME }, logger);

@@ -82,7 +82,11 @@ export async function startHarness(
 }
 
 /** The value of one series of `registry` (0 when absent); `_count`, `_sum` and `_bucket` name a histogram's series. */
-export async function seriesValue(registry: Registry, metric: string, labels: Record<string, string> = {}): Promise<number> {
+export async function seriesValue(
+  registry: Registry,
+  metric: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const base = registry.getSingleMetric(metric) ?? registry.getSingleMetric(metric.replace(/_(count|sum|bucket)$/, ''));
   const found = (await base?.get())?.values ?? [];
   const match = found.find(

@@ -117,7 +117,7 @@ describe('site types across replicas', () => {
     expect(await siteSeries()).toEqual(expected);
   });
 
-  it("counts a site event whose site.created never comes as of an unknown type once it has waited too long", async () => {
+  it('counts a site event whose site.created never comes as of an unknown type once it has waited too long', async () => {
     resetCounters();
     const [a, b] = replicas;
     const site = siteEvents('t_late', { siteType: 'php', deleted: true });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   databaseEnv,
+  databaseSettings,
   int,
   listenerEnv,
   listenerSettings,
@@ -10,9 +11,9 @@ import {
   processEnv,
   processSettings,
   withDefault,
+  type DatabaseSettings,
   type ListenerSettings,
 } from '@chom/config';
-import type { PlanCacheMode } from '@chom/config';
 
 export { ConfigError } from '@chom/config';
 
@@ -74,11 +75,7 @@ export interface EmailSettings {
 }
 
 export interface Config {
-  databaseUrl: string;
-  /** `DATABASE_POOL_MAX`; unset: sized to the service's concurrency. */
-  databasePoolMax: number | undefined;
-  /** `DATABASE_PLAN_CACHE_MODE`: Postgres's `plan_cache_mode` for the service's sessions. */
-  databasePlanCacheMode: PlanCacheMode;
+  database: DatabaseSettings;
   nats: ReturnType<typeof processSettings>['nats'];
   space: { stream: string; events: string; services: string };
   ops: { port: number; host: string };
@@ -96,9 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parseEnv(Env, env, 'the notification service');
   const { nats, space, ops, logLevel } = processSettings(e, 'notification');
   return {
-    databaseUrl: e.DATABASE_URL,
-    databasePoolMax: e.DATABASE_POOL_MAX,
-    databasePlanCacheMode: e.DATABASE_PLAN_CACHE_MODE,
+    database: databaseSettings(e),
     nats,
     space,
     ops,

@@ -18,19 +18,19 @@ const logger = createLogger({ service: SERVICE_NAME, level: config.logLevel });
 const registry = createMetricsRegistry(SERVICE_NAME);
 
 try {
-  await ensureDatabase(config.databaseUrl);
+  await ensureDatabase(config.database.url);
   const database = createDatabase({
-    url: config.databaseUrl,
-    max: config.databasePoolMax ?? config.listener.concurrency + config.delivery.concurrency + 4,
+    url: config.database.url,
+    max: config.database.poolMax ?? config.listener.concurrency + config.delivery.concurrency + 4,
     applicationName: SERVICE_NAME,
-    planCacheMode: config.databasePlanCacheMode,
+    planCacheMode: config.database.planCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name: SERVICE_NAME }, logger);
   await runMigrations(database, MIGRATIONS_FOLDER);
   if (!config.webhook.secretKey) logger.warn('WEBHOOK_SECRET_KEY is not set: webhook secrets are stored unencrypted');
   if (!config.email) logger.info('SMTP_URL is not set: e-mail notifications are off');
-  const service = await startNotification({ nc, database, ...config, logger, registry });
+  const service = await startNotification({ ...config, nc, database, logger, registry });
 
   const ops = buildOpsServer({
     registry,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SslSettings } from './deps.js';
 import {
   databaseEnv,
+  databaseSettings,
   int,
   listenerEnv,
   listenerSettings,
@@ -11,9 +12,9 @@ import {
   processEnv,
   processSettings,
   withDefault,
+  type DatabaseSettings,
   type ListenerSettings,
 } from '@chom/config';
-import type { PlanCacheMode } from '@chom/config';
 
 export { ConfigError } from '@chom/config';
 
@@ -79,11 +80,7 @@ const Env = z
 
 export interface Config {
   service: 'site';
-  databaseUrl: string;
-  /** `DATABASE_POOL_MAX`; unset: sized to the service's concurrency. */
-  databasePoolMax: number | undefined;
-  /** `DATABASE_PLAN_CACHE_MODE`: Postgres's `plan_cache_mode` for the service's sessions. */
-  databasePlanCacheMode: PlanCacheMode;
+  database: DatabaseSettings;
   nats: ReturnType<typeof processSettings>['nats'];
   space: { stream: string; events: string; services: string };
   ops: { host: string; port: number };
@@ -102,9 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const listener = listenerSettings(e, 'SITE_PROVISIONER');
   return {
     service: 'site',
-    databaseUrl: e.DATABASE_URL,
-    databasePoolMax: e.DATABASE_POOL_MAX,
-    databasePlanCacheMode: e.DATABASE_PLAN_CACHE_MODE,
+    database: databaseSettings(e),
     nats,
     space,
     ops,

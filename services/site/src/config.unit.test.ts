@@ -4,7 +4,11 @@ import { ConfigError, loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({});
-    expect(config.databaseUrl).toBe('postgres://root@127.0.0.1:5432/chom_site');
+    expect(config.database).toEqual({
+      url: 'postgres://root@127.0.0.1:5432/chom_site',
+      poolMax: undefined,
+      planCacheMode: 'force_custom_plan',
+    });
     expect(config.nats).toEqual({
       servers: 'nats://127.0.0.1:4222',
       name: 'site',

@@ -33,16 +33,16 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: config.service, level: config.logLevel });
   const registry = createMetricsRegistry(config.service);
 
-  await ensureDatabase(config.databaseUrl);
+  await ensureDatabase(config.database.url);
   // Room for the provisionings that take the careful path (a transaction each), up to 24 at a
   // time, plus the endpoints and the outbox relay, so the endpoints' statements do not queue
   // behind the provisioner's. The usual path needs no more: concurrent provisionings share
   // their claim and completion statements, and hold no connection while a server works.
   const database = createDatabase({
-    url: config.databaseUrl,
-    max: config.databasePoolMax ?? Math.min(config.siteProvisioner.concurrency, 24) + 8,
+    url: config.database.url,
+    max: config.database.poolMax ?? Math.min(config.siteProvisioner.concurrency, 24) + 8,
     applicationName: config.service,
-    planCacheMode: config.databasePlanCacheMode,
+    planCacheMode: config.database.planCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name: config.service }, logger);

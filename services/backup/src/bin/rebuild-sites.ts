@@ -17,10 +17,10 @@ async function rebuild(): Promise<number> {
   const name = `${config.service}-rebuild-sites`;
   const logger = createLogger({ service: name, level: config.logLevel });
   const database = createDatabase({
-    url: config.databaseUrl,
+    url: config.database.url,
     applicationName: name,
     max: 2,
-    planCacheMode: config.databasePlanCacheMode,
+    planCacheMode: config.database.planCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name }, logger);

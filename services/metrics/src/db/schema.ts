@@ -29,7 +29,11 @@ export const metricSites = pgTable(
     waiting: jsonb('waiting').$type<WaitingSiteEvent[]>(),
     waitingSince: timestamp('waiting_since', { withTimezone: true, mode: 'string' }),
   },
-  (t) => [index('metric_sites_waiting_idx').on(t.waitingSince).where(sql`${t.waitingSince} is not null`)],
+  (t) => [
+    index('metric_sites_waiting_idx')
+      .on(t.waitingSince)
+      .where(sql`${t.waitingSince} is not null`),
+  ],
 );
 
 /** The `tenant-stats` listener's state of each site, so an event moves it out of the right counter. */

@@ -15,7 +15,7 @@ try {
 const logger = createLogger({ service: SERVICE_NAME, level: config.logLevel });
 try {
   await migrateDatabase({
-    url: config.databaseUrl,
+    url: config.database.url,
     service: SERVICE_NAME,
     migrationsFolder: MIGRATIONS_FOLDER,
     logger,

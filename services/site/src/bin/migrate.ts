@@ -9,7 +9,7 @@ async function migrate(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ service: `${config.service}-migrate`, level: config.logLevel });
   await migrateDatabase({
-    url: config.databaseUrl,
+    url: config.database.url,
     service: config.service,
     migrationsFolder: MIGRATIONS_FOLDER,
     logger,

@@ -14,10 +14,10 @@ async function relay(): Promise<void> {
   const logger = createLogger({ service: name, level: config.logLevel });
   const registry = createMetricsRegistry(name);
   const database = createDatabase({
-    url: config.databaseUrl,
+    url: config.database.url,
     applicationName: name,
     max: 4,
-    planCacheMode: config.databasePlanCacheMode,
+    planCacheMode: config.database.planCacheMode,
     logger,
   });
   const nc = await connectNats({ ...config.nats, name }, logger);
