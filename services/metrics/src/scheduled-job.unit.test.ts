@@ -1,0 +1,58 @@
+import { captureLogger } from '@chom/telemetry/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { scheduleJob } from './scheduled-job.js';
+import { overdueCheckIntervalMs } from './start.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('scheduleJob', () => {
+  it('runs every interval, never two runs at once, logs a failure and goes on', async () => {
+    vi.useFakeTimers();
+    const { logger, lines } = captureLogger('job');
+    let running = 0;
+    let most = 0;
+    let calls = 0;
+    let finish: (() => void) | undefined;
+    const job = scheduleJob(
+      'test',
+      100,
+      async () => {
+        calls += 1;
+        running += 1;
+        most = Math.max(most, running);
+        try {
+          if (calls === 2) throw new Error('boom');
+          if (calls === 3) await new Promise<void>((resolve) => (finish = resolve));
+        } finally {
+          running -= 1;
+        }
+      },
+      logger,
+    );
+    await vi.advanceTimersByTimeAsync(250);
+    expect(calls).toBe(2);
+    expect(lines.some((l) => l.job === 'test' && l.msg === 'scheduled job failed')).toBe(true);
+    await vi.advanceTimersByTimeAsync(300); // the third run hangs: the ticks meanwhile start none
+    expect(calls).toBe(3);
+    const stopped = job.stop();
+    let done = false;
+    void stopped.then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toBe(false); // stop waits for the run in progress
+    finish?.();
+    await stopped;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(calls).toBe(3);
+    expect(most).toBe(1);
+  });
+});
+
+describe('overdueCheckIntervalMs', () => {
+  it('checks five times per wait, at least every minute and at most every 100 ms', () => {
+    expect(overdueCheckIntervalMs(5 * 60_000)).toBe(60_000);
+    expect(overdueCheckIntervalMs(60_000)).toBe(12_000);
+    expect(overdueCheckIntervalMs(50)).toBe(100);
+  });
+});
