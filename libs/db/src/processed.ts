@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import type postgres from 'postgres';
 import type { DbExecutor } from './executor.js';
 import { jsonElements } from './json-param.js';
 
@@ -43,4 +44,38 @@ export function markProcessedStatement(consumer: string, eventIds: readonly stri
     select ${consumer}, value::uuid from ${jsonElements(eventIds)} order by value
     on conflict do nothing
     returning event_id::text`;
+}
+
+/**
+ * The smallest UUID whose leading 48 bits (a UUID v7's Unix milliseconds) are `ms`: every
+ * v7 id of an earlier millisecond sorts below it.
+ */
+export function uuidV7Floor(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}
+
+/**
+ * Deletes `consumer`'s processed-event marks made before `before`, in statements of up to
+ * `batchSize` rows (short transactions); returns how many. Event ids are UUID v7, so the
+ * marks are found through the primary key: an event processed before `before` was also
+ * created before it.
+ */
+export async function pruneProcessedEvents(
+  sql: postgres.Sql,
+  consumer: string,
+  before: Date,
+  batchSize = 5_000,
+): Promise<number> {
+  const floor = uuidV7Floor(before.getTime());
+  let total = 0;
+  for (;;) {
+    const deleted = await sql`
+      delete from processed_events where ctid = any(array(
+        select ctid from processed_events
+        where consumer = ${consumer} and event_id < ${floor}::uuid and processed_at < ${before.toISOString()}::timestamptz
+        limit ${batchSize}))`;
+    total += deleted.count;
+    if (deleted.count < batchSize) return total;
+  }
 }

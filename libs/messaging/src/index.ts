@@ -21,6 +21,8 @@ export type {
 export type { ConsumeOutcome } from './metrics.js';
 export { publishBatch, startOutboxRelay } from './outbox-relay.js';
 export type { OutboxRelay, OutboxRelayOptions } from './outbox-relay.js';
+export { pruneProcessedMarks } from './processed-marks.js';
+export type { PruneMarksOptions } from './processed-marks.js';
 export { failureEndpoints } from './failure-endpoints.js';
 export type { FailureEndpointsOptions, RetryableListener, RetryableWork } from './failure-endpoints.js';
 export { planReplay, replayStream } from './replay.js';

@@ -15,6 +15,8 @@ import {
 
 export { ConfigError } from '@chom/config';
 
+const DAY_MS = 24 * 60 * 60_000;
+
 const Env = z
   .object({
     ...processEnv({ opsPort: 9105 }),
@@ -36,6 +38,10 @@ const Env = z
     // or retried) before it is counted as of an `unknown` type: longer than the listener's own
     // tries (51 s of backoff by default) take.
     METRICS_SITE_TYPE_WAIT_MS: withDefault(int(1), 5 * 60_000),
+    // Both listeners' processed-event marks are kept while their events may still be delivered:
+    // the stream's age plus this margin, which covers the producers' sent-row retention (24 h).
+    PROCESSED_EVENTS_MARGIN_MS: withDefault(int(0), 7 * DAY_MS),
+    PROCESSED_EVENTS_PRUNE_INTERVAL_MS: withDefault(int(1_000), 60 * 60_000),
     // Seed: UpdateTenantMetrics, 3 tries with 30 s backoff.
     ...listenerEnv('TENANT_STATS', {
       maxDeliver: 3,
@@ -59,6 +65,8 @@ export interface Config {
   listeners: { metrics: ListenerSettings; tenantStats: ListenerSettings };
   /** `METRICS_SITE_TYPE_WAIT_MS`: how long a site event waits for its site's type. */
   siteTypeWaitMs: number;
+  /** `PROCESSED_EVENTS_MARGIN_MS`, `PROCESSED_EVENTS_PRUNE_INTERVAL_MS`: see `pruneProcessedMarks` in `@chom/messaging`. */
+  processedMarks: { marginMs: number; pruneIntervalMs: number };
 }
 
 /** Parses the environment once; every problem is named in one error. */
@@ -73,5 +81,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel,
     listeners: { metrics: listenerSettings(e, 'METRICS'), tenantStats: listenerSettings(e, 'TENANT_STATS') },
     siteTypeWaitMs: e.METRICS_SITE_TYPE_WAIT_MS,
+    processedMarks: { marginMs: e.PROCESSED_EVENTS_MARGIN_MS, pruneIntervalMs: e.PROCESSED_EVENTS_PRUNE_INTERVAL_MS },
   };
 }

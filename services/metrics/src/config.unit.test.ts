@@ -8,6 +8,21 @@ describe('loadConfig', () => {
     expect(config.database.url).toMatch(/\/chom_metrics$/);
     expect(config.listeners.tenantStats).toMatchObject({ maxDeliver: 3, backoffMs: [30_000] });
     expect(config.listeners.metrics.maxDeliver).toBe(5);
+    expect(config.siteTypeWaitMs).toBe(300_000);
+    expect(config.processedMarks).toEqual({ marginMs: 7 * 86_400_000, pruneIntervalMs: 3_600_000 });
+  });
+
+  it('takes the site-type wait and the processed-mark pruning, and refuses a prune interval under a second', () => {
+    const config = loadConfig({
+      METRICS_SITE_TYPE_WAIT_MS: '2000',
+      PROCESSED_EVENTS_MARGIN_MS: '0',
+      PROCESSED_EVENTS_PRUNE_INTERVAL_MS: '5000',
+    });
+    expect(config.siteTypeWaitMs).toBe(2_000);
+    expect(config.processedMarks).toEqual({ marginMs: 0, pruneIntervalMs: 5_000 });
+    expect(() => loadConfig({ PROCESSED_EVENTS_PRUNE_INTERVAL_MS: '10' })).toThrow(
+      /PROCESSED_EVENTS_PRUNE_INTERVAL_MS/,
+    );
   });
 
   it('takes millisecond backoffs and names every bad variable', () => {

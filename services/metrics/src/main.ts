@@ -35,6 +35,7 @@ try {
     space: config.space,
     listeners: config.listeners,
     siteTypeWaitMs: config.siteTypeWaitMs,
+    processedMarks: config.processedMarks,
     logger,
     registry,
   });
@@ -55,6 +56,7 @@ try {
     { name: 'listeners', run: () => Promise.all([...service.listeners.values()].map((l) => l.drain())) },
     { name: 'endpoints', run: () => service.endpoints.drain() },
     { name: 'overdue waits', run: () => service.overdueWaits.stop() },
+    { name: 'mark pruning', run: () => service.markPruning.stop() },
     { name: 'ops server', run: () => ops.close() },
     { name: 'nats', run: () => nc.drain() },
     { name: 'database', run: () => database.close() },

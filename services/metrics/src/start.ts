@@ -7,6 +7,7 @@ import {
   eventStreamSpec,
   failureEndpoints,
   projectionEndpoints,
+  pruneProcessedMarks,
   serveEndpoints,
   startListener,
   type EndpointServer,
@@ -28,6 +29,7 @@ import type { MetricsDb } from './db/queries.js';
 import { scheduleJob, type ScheduledJob } from './scheduled-job.js';
 
 const DEFAULT_SITE_TYPE_WAIT_MS = 5 * 60_000;
+const DEFAULT_PROCESSED_MARKS = { marginMs: 7 * 24 * 60 * 60_000, pruneIntervalMs: 60 * 60_000 };
 
 /** A waiting event is counted at most a fifth of its wait late, checked at least every minute. */
 export function overdueCheckIntervalMs(maxWaitMs: number): number {
@@ -43,6 +45,8 @@ export interface StartMetricsOptions {
   registry: Registry;
   /** How long a site event waits for its site's type before it counts as `unknown` (default 5 minutes). */
   siteTypeWaitMs?: number;
+  /** Pruning of the listeners' processed-event marks (default: 7 days' margin, hourly). */
+  processedMarks?: { marginMs: number; pruneIntervalMs: number };
   /** Replaces the drizzle handle the handlers and endpoint use (tests inject failures here). */
   db?: MetricsDb;
 }
@@ -55,6 +59,10 @@ export interface RunningMetrics {
   rebuilder: ProjectionRebuilder;
   /** Counts the site events that waited too long for their site's type, periodically. */
   overdueWaits: ScheduledJob;
+  /** Deletes the processed-event marks of events the stream no longer holds, periodically. */
+  markPruning: ScheduledJob;
+  /** One pruning pass now; returns how many marks went. */
+  pruneMarks(): Promise<number>;
   ready(): boolean;
   /**
    * Stops a running rebuild (it resumes at the next start), drains the listeners (in-flight
@@ -126,17 +134,31 @@ export async function startMetrics(options: StartMetricsOptions): Promise<Runnin
     () => app.countOverdueWaits(maxWaitMs),
     logger,
   );
+  const marks = options.processedMarks ?? DEFAULT_PROCESSED_MARKS;
+  const pruneMarks = () =>
+    pruneProcessedMarks({
+      jsm,
+      stream: space.stream,
+      sql: database.sql,
+      consumers: app.listeners.map((l) => l.spec.name),
+      marginMs: marks.marginMs,
+      logger,
+    });
+  const markPruning = scheduleJob('processed-event marks', marks.pruneIntervalMs, pruneMarks, logger);
   return {
     listeners,
     endpoints,
     rebuilder,
     overdueWaits,
+    markPruning,
+    pruneMarks,
     ready: () => [...listeners.values()].every((l) => l.ready()),
     async stop() {
       await rebuilder.stop();
       await Promise.all([...listeners.values()].map((l) => l.drain()));
       await endpoints.drain();
       await overdueWaits.stop();
+      await markPruning.stop();
     },
   };
 }

@@ -10,7 +10,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { MetricsListeners } from '../src/app.js';
 import { MIGRATIONS_FOLDER } from '../src/db/migrations.js';
 import type { MetricsDb } from '../src/db/queries.js';
-import { startMetrics, type RunningMetrics } from '../src/start.js';
+import { startMetrics, type RunningMetrics, type StartMetricsOptions } from '../src/start.js';
 
 /** Millisecond retries, so a failing event reaches its last try within the test. */
 const FAST = { maxDeliver: 3, backoffMs: [20, 40], ackWaitMs: 5_000, concurrency: 8, maxAckPending: 200 };
@@ -32,7 +32,7 @@ export interface MetricsHarness {
 /** The metrics service as main.ts wires it, on a fresh database and stream, both removed by `stop()`. */
 export async function startHarness(
   name: string,
-  options: { db?: (real: MetricsDb) => MetricsDb } = {},
+  options: { db?: (real: MetricsDb) => MetricsDb; processedMarks?: StartMetricsOptions['processedMarks'] } = {},
 ): Promise<MetricsHarness> {
   const { logger } = captureLogger('metrics');
   const testDb: TestDatabase = await createTestDatabase(`metrics_${name}`);
@@ -61,6 +61,7 @@ export async function startHarness(
       logger,
       registry,
       listeners: FAST_LISTENERS,
+      processedMarks: options.processedMarks,
       ...(options.db ? { db: options.db(database.db) } : {}),
     });
   } catch (error) {

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { uuidv7 } from '@chom/contracts';
+import { createDatabase, markProcessedMany, pruneProcessedEvents, uuidV7Floor, type Database } from '@chom/db';
+import { applyLibSchema, createTestDatabase } from '@chom/db/testing';
+
+let database: Database;
+
+// One database for the file, dropped by the hook's returned teardown.
+beforeAll(async () => {
+  const testDb = await createTestDatabase('db_processed');
+  database = createDatabase({ url: testDb.url, applicationName: 'db-processed-test' });
+  await applyLibSchema(database);
+  return async () => {
+    await database.close();
+    await testDb.drop();
+  };
+});
+
+const DAY = 86_400_000;
+
+/** Marks `n` events of `consumer` created `ageDays` ago, as processed `processedDaysAgo` ago. */
+async function marks(consumer: string, n: number, ageDays: number, processedDaysAgo = ageDays): Promise<string[]> {
+  const ids = Array.from({ length: n }, () => uuidv7(Date.now() - ageDays * DAY));
+  await markProcessedMany(database.db, consumer, ids);
+  await database.sql`update processed_events set processed_at = now() - make_interval(days => ${processedDaysAgo})
+    where event_id = any(${ids}::uuid[])`;
+  return ids;
+}
+
+const count = async (consumer: string) =>
+  (await database.sql`select count(*)::int as n from processed_events where consumer = ${consumer}`)[0]?.n as number;
+
+describe('pruneProcessedEvents', () => {
+  it("deletes one consumer's marks made before the cutoff, in batches, and no other", async () => {
+    const a = `a-${randomUUID()}`;
+    const b = `b-${randomUUID()}`;
+    await marks(a, 23, 40);
+    const lateMarked = await marks(a, 3, 40, 1); // old events processed yesterday (a long outage)
+    const recent = await marks(a, 4, 2);
+    await marks(b, 5, 40);
+
+    const pruned = await pruneProcessedEvents(database.sql, a, new Date(Date.now() - 30 * DAY), 10);
+    expect(pruned).toBe(23);
+    expect(await count(a)).toBe(7);
+    expect(await count(b)).toBe(5);
+    const left = await database.sql<{ id: string }[]>`
+      select event_id::text as id from processed_events where consumer = ${a} order by event_id`;
+    expect(left.map((r) => r.id).sort()).toEqual([...lateMarked, ...recent].sort());
+    // Nothing left to prune: a second pass deletes nothing.
+    expect(await pruneProcessedEvents(database.sql, a, new Date(Date.now() - 30 * DAY), 10)).toBe(0);
+  });
+});
+
+describe('uuidV7Floor', () => {
+  it('sorts below every UUID v7 of an earlier millisecond and above none of a later one', () => {
+    const at = Date.parse('2026-12-06T12:00:00.000Z');
+    const floor = uuidV7Floor(at);
+    expect(floor).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-0000-0000-000000000000$/);
+    for (let i = 0; i < 50; i += 1) {
+      expect(uuidv7(at - 1 - i * 997) < floor).toBe(true);
+      expect(uuidv7(at + i * 997) > floor).toBe(true);
+    }
+  });
+});
