@@ -78,6 +78,9 @@ describe('site types across replicas', () => {
       'site_provisioning_duration_seconds_count{laravel}': 1,
     });
     expect(await summed('site_provisioning_duration_seconds_sum', { site_type: 'laravel' })).toBe(3);
+    const [row] = await a.database.sql`select site_type, waiting, waiting_since from metric_sites
+      where site_id = ${site.siteId}`;
+    expect(row).toEqual({ site_type: 'laravel', waiting: null, waiting_since: null });
     // Counted once: the type is known now, and nothing is overdue.
     await recordMetrics([created, provisioned], b);
     expect(await countOverdueWaits(b, 1)).toBe(0);
@@ -115,6 +118,9 @@ describe('site types across replicas', () => {
       if (i % 5 === 0) add(`sites_deleted_total{${type}}`);
     });
     expect(await siteSeries()).toEqual(expected);
+    // What waited was counted and cleared.
+    const [left] = await a.database.sql`select count(*)::int as n from metric_sites where waiting is not null`;
+    expect(left?.n).toBe(0);
   });
 
   it('counts a site event whose site.created never comes as of an unknown type once it has waited too long', async () => {

@@ -112,6 +112,16 @@ export async function markCounted(
 }
 
 /**
+ * Drops the events that waited for these sites once they are counted ({@link markCounted}
+ * hands them back but cannot clear them in the same statement). Housekeeping only: the row's
+ * type is set, so nothing counts them again even if this never runs.
+ */
+export async function clearReleasedWaits(db: DbExecutor, siteIds: readonly string[]): Promise<void> {
+  await db.execute(sql`update metric_sites set waiting = null
+    where site_id = any(${uuidArray(siteIds)}) and site_type is not null`);
+}
+
+/**
  * Hands back the events that have waited for their site's type longer than `maxWaitMs`
  * (their `site.created` is older than the stream, or failed for this listener), clearing them
  * so they are counted once. Rows another statement holds are left for the next call.

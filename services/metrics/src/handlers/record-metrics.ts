@@ -7,7 +7,13 @@ import {
   UNKNOWN_SITE_TYPE,
   type BusinessMetrics,
 } from '../business-metrics.js';
-import { markCounted, takeOverdueWaits, type MetricsDb, type SiteEventToLabel } from '../db/queries.js';
+import {
+  clearReleasedWaits,
+  markCounted,
+  takeOverdueWaits,
+  type MetricsDb,
+  type SiteEventToLabel,
+} from '../db/queries.js';
 
 /** The durable consumer of the business metrics listener. */
 export const METRICS_LISTENER = 'metrics';
@@ -65,6 +71,11 @@ export async function recordMetrics(events: readonly AnyEvent[], deps: RecordMet
     const siteType = created.get(siteId) ?? UNKNOWN_SITE_TYPE;
     for (const event of events) applySiteEvent(deps.metrics, event, siteType);
     released += events.length;
+  }
+  if (released > 0) {
+    await clearReleasedWaits(deps.db, [...marks.released.keys()]).catch((error: unknown) =>
+      deps.logger.warn({ err: error }, 'clearing counted waiting events failed (harmless: they stay counted once)'),
+    );
   }
   if (todo.length < counted.length || waiting > 0 || released > 0)
     deps.logger.debug(
