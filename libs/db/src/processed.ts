@@ -57,16 +57,17 @@ export function uuidV7Floor(ms: number): string {
 
 /**
  * Deletes `consumer`'s processed-event marks made before `before`, in statements of up to
- * `batchSize` rows (short transactions); returns how many. Event ids are UUID v7, so the
- * marks are found through the primary key: an event processed before `before` was also
- * created before it.
+ * `batchSize` rows (short transactions), until none is left or `signal` aborts; returns how
+ * many. Event ids are UUID v7, so the marks are found through the primary key: an event
+ * processed before `before` was also created before it.
  */
 export async function pruneProcessedEvents(
   sql: postgres.Sql,
   consumer: string,
   before: Date,
-  batchSize = 5_000,
+  options: { batchSize?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
+  const batchSize = options.batchSize ?? 5_000;
   const floor = uuidV7Floor(before.getTime());
   let total = 0;
   for (;;) {
@@ -76,6 +77,6 @@ export async function pruneProcessedEvents(
         where consumer = ${consumer} and event_id < ${floor}::uuid and processed_at < ${before.toISOString()}::timestamptz
         limit ${batchSize}))`;
     total += deleted.count;
-    if (deleted.count < batchSize) return total;
+    if (deleted.count < batchSize || options.signal?.aborted) return total;
   }
 }

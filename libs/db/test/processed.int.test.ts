@@ -40,7 +40,7 @@ describe('pruneProcessedEvents', () => {
     const recent = await marks(a, 4, 2);
     await marks(b, 5, 40);
 
-    const pruned = await pruneProcessedEvents(database.sql, a, new Date(Date.now() - 30 * DAY), 10);
+    const pruned = await pruneProcessedEvents(database.sql, a, new Date(Date.now() - 30 * DAY), { batchSize: 10 });
     expect(pruned).toBe(23);
     expect(await count(a)).toBe(7);
     expect(await count(b)).toBe(5);
@@ -48,7 +48,15 @@ describe('pruneProcessedEvents', () => {
       select event_id::text as id from processed_events where consumer = ${a} order by event_id`;
     expect(left.map((r) => r.id).sort()).toEqual([...lateMarked, ...recent].sort());
     // Nothing left to prune: a second pass deletes nothing.
-    expect(await pruneProcessedEvents(database.sql, a, new Date(Date.now() - 30 * DAY), 10)).toBe(0);
+    expect(await pruneProcessedEvents(database.sql, a, new Date(Date.now() - 30 * DAY), { batchSize: 10 })).toBe(0);
+  });
+
+  it('stops between batches once its signal aborts', async () => {
+    const c = `c-${randomUUID()}`;
+    await marks(c, 25, 40);
+    const signal = AbortSignal.abort();
+    expect(await pruneProcessedEvents(database.sql, c, new Date(), { batchSize: 10, signal })).toBe(10);
+    expect(await count(c)).toBe(15);
   });
 });
 

@@ -15,6 +15,8 @@ export interface PruneMarksOptions {
    */
   marginMs: number;
   logger: Logger;
+  /** Stops between batches (a first prune of a large table may take a while). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -31,7 +33,10 @@ export async function pruneProcessedMarks(options: PruneMarksOptions): Promise<n
   if (Number.isNaN(oldest)) return 0;
   const before = new Date(oldest - options.marginMs);
   let pruned = 0;
-  for (const consumer of options.consumers) pruned += await pruneProcessedEvents(options.sql, consumer, before);
+  for (const consumer of options.consumers) {
+    if (options.signal?.aborted) break;
+    pruned += await pruneProcessedEvents(options.sql, consumer, before, { signal: options.signal });
+  }
   if (pruned > 0)
     options.logger.info({ pruned, before: before.toISOString() }, 'pruned processed-event marks older than the stream');
   return pruned;

@@ -16,6 +16,8 @@ import {
 export { ConfigError } from '@chom/config';
 
 const DAY_MS = 24 * 60 * 60_000;
+export const DEFAULT_SITE_TYPE_WAIT_MS = 5 * 60_000;
+export const DEFAULT_PROCESSED_MARKS = { marginMs: 7 * DAY_MS, pruneIntervalMs: 60 * 60_000 };
 
 const Env = z
   .object({
@@ -37,11 +39,11 @@ const Env = z
     // How long a site event waits for its site's type (its site.created with another replica,
     // or retried) before it is counted as of an `unknown` type: longer than the listener's own
     // tries (51 s of backoff by default) take.
-    METRICS_SITE_TYPE_WAIT_MS: withDefault(int(1), 5 * 60_000),
+    METRICS_SITE_TYPE_WAIT_MS: withDefault(int(1), DEFAULT_SITE_TYPE_WAIT_MS),
     // Both listeners' processed-event marks are kept while their events may still be delivered:
     // the stream's age plus this margin, which covers the producers' sent-row retention (24 h).
-    PROCESSED_EVENTS_MARGIN_MS: withDefault(int(0), 7 * DAY_MS),
-    PROCESSED_EVENTS_PRUNE_INTERVAL_MS: withDefault(int(1_000), 60 * 60_000),
+    PROCESSED_EVENTS_MARGIN_MS: withDefault(int(0), DEFAULT_PROCESSED_MARKS.marginMs),
+    PROCESSED_EVENTS_PRUNE_INTERVAL_MS: withDefault(int(1_000), DEFAULT_PROCESSED_MARKS.pruneIntervalMs),
     // Seed: UpdateTenantMetrics, 3 tries with 30 s backoff.
     ...listenerEnv('TENANT_STATS', {
       maxDeliver: 3,

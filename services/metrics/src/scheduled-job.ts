@@ -1,24 +1,25 @@
 import type { Logger } from '@chom/telemetry';
 
 export interface ScheduledJob {
-  /** Stops scheduling and waits for a run in progress. */
+  /** Stops scheduling, signals a run in progress to stop (its `AbortSignal`) and waits for it. */
   stop(): Promise<void>;
 }
 
 /**
  * Runs `run` every `intervalMs`; runs never overlap. A failed run is logged and the next one
- * tries again.
+ * tries again. A long run should watch its signal, so that shutdown does not wait for it.
  */
 export function scheduleJob(
   name: string,
   intervalMs: number,
-  run: () => Promise<unknown>,
+  run: (signal: AbortSignal) => Promise<unknown>,
   logger: Logger,
 ): ScheduledJob {
   let running: Promise<void> | undefined;
+  const stopping = new AbortController();
   const tick = () => {
-    if (running) return;
-    running = run()
+    if (running || stopping.signal.aborted) return;
+    running = run(stopping.signal)
       .then(() => undefined)
       .catch((error: unknown) => logger.error({ err: error, job: name }, 'scheduled job failed'))
       .finally(() => {
@@ -29,6 +30,7 @@ export function scheduleJob(
   return {
     async stop() {
       clearInterval(timer);
+      stopping.abort();
       await running;
     },
   };

@@ -8,23 +8,27 @@ afterEach(() => {
 });
 
 describe('scheduleJob', () => {
-  it('runs every interval, never two runs at once, logs a failure and goes on', async () => {
+  it('runs every interval, never two runs at once, logs a failure and goes on; stop aborts the run in progress and waits', async () => {
     vi.useFakeTimers();
     const { logger, lines } = captureLogger('job');
     let running = 0;
     let most = 0;
     let calls = 0;
     let finish: (() => void) | undefined;
+    let aborted = false;
     const job = scheduleJob(
       'test',
       100,
-      async () => {
+      async (signal) => {
         calls += 1;
         running += 1;
         most = Math.max(most, running);
         try {
           if (calls === 2) throw new Error('boom');
-          if (calls === 3) await new Promise<void>((resolve) => (finish = resolve));
+          if (calls === 3) {
+            await new Promise<void>((resolve) => (finish = resolve));
+            aborted = signal.aborted;
+          }
         } finally {
           running -= 1;
         }
@@ -40,12 +44,13 @@ describe('scheduleJob', () => {
     let done = false;
     void stopped.then(() => (done = true));
     await vi.advanceTimersByTimeAsync(0);
-    expect(done).toBe(false); // stop waits for the run in progress
+    expect(done).toBe(false); // stop signals the run in progress and waits for it
     finish?.();
     await stopped;
     await vi.advanceTimersByTimeAsync(1_000);
     expect(calls).toBe(3);
     expect(most).toBe(1);
+    expect(aborted).toBe(true);
   });
 });
 

@@ -25,11 +25,9 @@ import {
   TENANT_STATS_TABLES,
   type MetricsListeners,
 } from './app.js';
+import { DEFAULT_PROCESSED_MARKS, DEFAULT_SITE_TYPE_WAIT_MS } from './config.js';
 import type { MetricsDb } from './db/queries.js';
 import { scheduleJob, type ScheduledJob } from './scheduled-job.js';
-
-const DEFAULT_SITE_TYPE_WAIT_MS = 5 * 60_000;
-const DEFAULT_PROCESSED_MARKS = { marginMs: 7 * 24 * 60 * 60_000, pruneIntervalMs: 60 * 60_000 };
 
 /** A waiting event is counted at most a fifth of its wait late, checked at least every minute. */
 export function overdueCheckIntervalMs(maxWaitMs: number): number {
@@ -62,7 +60,7 @@ export interface RunningMetrics {
   /** Deletes the processed-event marks of events the stream no longer holds, periodically. */
   markPruning: ScheduledJob;
   /** One pruning pass now; returns how many marks went. */
-  pruneMarks(): Promise<number>;
+  pruneMarks(signal?: AbortSignal): Promise<number>;
   ready(): boolean;
   /**
    * Stops a running rebuild (it resumes at the next start), drains the listeners (in-flight
@@ -135,7 +133,7 @@ export async function startMetrics(options: StartMetricsOptions): Promise<Runnin
     logger,
   );
   const marks = options.processedMarks ?? DEFAULT_PROCESSED_MARKS;
-  const pruneMarks = () =>
+  const pruneMarks = (signal?: AbortSignal) =>
     pruneProcessedMarks({
       jsm,
       stream: space.stream,
@@ -143,6 +141,7 @@ export async function startMetrics(options: StartMetricsOptions): Promise<Runnin
       consumers: app.listeners.map((l) => l.spec.name),
       marginMs: marks.marginMs,
       logger,
+      signal,
     });
   const markPruning = scheduleJob('processed-event marks', marks.pruneIntervalMs, pruneMarks, logger);
   return {
