@@ -11,6 +11,7 @@ import {
   parseEventSubject,
   renderEventJsonSchema,
   uuidv7,
+  uuidv7Floor,
 } from './index.js';
 
 const ctx = { tenantId: 't_42', actor: { id: 'u_1', type: 'user' as const }, source: 'site', correlationId: 'c-1' };
@@ -81,5 +82,17 @@ describe('generated JSON Schema', () => {
   it('is up to date (run `npm run generate -w @chom/contracts`)', () => {
     const checkedIn = readFileSync(new URL('../generated/events.schema.json', import.meta.url), 'utf8');
     expect(checkedIn).toBe(renderEventJsonSchema());
+  });
+});
+
+describe('uuidv7Floor', () => {
+  it('sorts below every UUID v7 of an earlier millisecond and above none of a later one', () => {
+    const at = Date.parse('2026-12-06T12:00:00.000Z');
+    const floor = uuidv7Floor(at);
+    expect(floor).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-0000-0000-000000000000$/);
+    for (let i = 0; i < 50; i += 1) {
+      expect(uuidv7(at - 1 - i * 997) < floor).toBe(true);
+      expect(uuidv7(at + i * 997) > floor).toBe(true);
+    }
   });
 });

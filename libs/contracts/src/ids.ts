@@ -44,3 +44,12 @@ export function uuidv7(now: number = Date.now()): string {
   const h = bytes.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/**
+ * The smallest UUID whose leading 48 bits (a UUID v7's Unix milliseconds) are `ms`: every
+ * {@link uuidv7} of an earlier millisecond sorts below it, in Postgres's `uuid` order too.
+ */
+export function uuidv7Floor(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}

@@ -1,4 +1,4 @@
-export { Actor, ActorType, SYSTEM_ACTOR, TenantId, uuidv7 } from './ids.js';
+export { Actor, ActorType, SYSTEM_ACTOR, TenantId, uuidv7, uuidv7Floor } from './ids.js';
 export { BackupType, Hostname, IsoDateTime, SiteStatus, SiteType } from './domain.js';
 export { EventEnvelope, EventType, aggregateOf } from './envelope.js';
 export { AppError, ContractError, ErrorBody, ErrorCode, ErrorIssue, toIssues } from './errors.js';

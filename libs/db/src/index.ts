@@ -25,13 +25,7 @@ export { OUTBOX_LOCK_KEY, leaveOutboxLead, pendingOutbox } from './outbox-lead.j
 export { notifyRelays, onOutboxCommitted } from './outbox-signal.js';
 export type { KeyedEvents, OutboxRow, PublishResult } from './outbox.js';
 export type { PendingOutbox } from './outbox-lead.js';
-export {
-  markProcessed,
-  markProcessedMany,
-  markProcessedStatement,
-  pruneProcessedEvents,
-  uuidV7Floor,
-} from './processed.js';
+export { markProcessed, markProcessedMany, markProcessedStatement, pruneProcessedEvents } from './processed.js';
 export { jsonElements, textArray, uuidArray, withoutLoneSurrogates } from './json-param.js';
 export { groupCommit } from './group-commit.js';
 export type { GroupCommitOptions } from './group-commit.js';

@@ -1,3 +1,4 @@
+import { uuidv7Floor } from '@chom/contracts';
 import { sql, type SQL } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { DbExecutor } from './executor.js';
@@ -47,15 +48,6 @@ export function markProcessedStatement(consumer: string, eventIds: readonly stri
 }
 
 /**
- * The smallest UUID whose leading 48 bits (a UUID v7's Unix milliseconds) are `ms`: every
- * v7 id of an earlier millisecond sorts below it.
- */
-export function uuidV7Floor(ms: number): string {
-  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
-}
-
-/**
  * Deletes `consumer`'s processed-event marks made before `before`, in statements of up to
  * `batchSize` rows (short transactions), until none is left or `signal` aborts; returns how
  * many. Event ids are UUID v7, so the marks are found through the primary key: an event
@@ -68,7 +60,7 @@ export async function pruneProcessedEvents(
   options: { batchSize?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
   const batchSize = options.batchSize ?? 5_000;
-  const floor = uuidV7Floor(before.getTime());
+  const floor = uuidv7Floor(before.getTime());
   let total = 0;
   for (;;) {
     const deleted = await sql`

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '@chom/contracts';
-import { createDatabase, markProcessedMany, pruneProcessedEvents, uuidV7Floor, type Database } from '@chom/db';
+import { createDatabase, markProcessedMany, pruneProcessedEvents, type Database } from '@chom/db';
 import { applyLibSchema, createTestDatabase } from '@chom/db/testing';
 
 let database: Database;
@@ -57,17 +57,5 @@ describe('pruneProcessedEvents', () => {
     const signal = AbortSignal.abort();
     expect(await pruneProcessedEvents(database.sql, c, new Date(), { batchSize: 10, signal })).toBe(10);
     expect(await count(c)).toBe(15);
-  });
-});
-
-describe('uuidV7Floor', () => {
-  it('sorts below every UUID v7 of an earlier millisecond and above none of a later one', () => {
-    const at = Date.parse('2026-12-06T12:00:00.000Z');
-    const floor = uuidV7Floor(at);
-    expect(floor).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-0000-0000-000000000000$/);
-    for (let i = 0; i < 50; i += 1) {
-      expect(uuidv7(at - 1 - i * 997) < floor).toBe(true);
-      expect(uuidv7(at + i * 997) > floor).toBe(true);
-    }
   });
 });

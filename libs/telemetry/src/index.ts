@@ -7,6 +7,8 @@ export { buildOpsServer } from './ops-server.js';
 export type { OpsServerOptions, ReadinessCheck } from './ops-server.js';
 export { handleShutdown } from './shutdown.js';
 export type { ShutdownStep } from './shutdown.js';
+export { scheduleJob } from './scheduled-job.js';
+export type { ScheduledJob } from './scheduled-job.js';
 export {
   SpanKind,
   SpanStatusCode,

@@ -14,7 +14,7 @@ import {
   type Listener,
   type ProjectionRebuilder,
 } from '@chom/messaging';
-import type { Logger, Registry } from '@chom/telemetry';
+import { scheduleJob, type Logger, type Registry, type ScheduledJob } from '@chom/telemetry';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
@@ -27,7 +27,6 @@ import {
 } from './app.js';
 import { DEFAULT_PROCESSED_MARKS, DEFAULT_SITE_TYPE_WAIT_MS } from './config.js';
 import type { MetricsDb } from './db/queries.js';
-import { scheduleJob, type ScheduledJob } from './scheduled-job.js';
 
 /** A waiting event is counted at most a fifth of its wait late, checked at least every minute. */
 export function overdueCheckIntervalMs(maxWaitMs: number): number {

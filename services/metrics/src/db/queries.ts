@@ -41,7 +41,9 @@ export interface CountMarks {
  * Another replica may be recording the type at the same time: a type committed after this
  * statement's snapshot, or not yet committed, is not seen by the plain read, but the upsert
  * of the waiting events meets the row (waiting for its commit) and returns its type. All the
- * batch's site rows are written by one upsert, in site id order, so two replicas cannot deadlock.
+ * batch's site rows are written by one upsert, in site id order, so two replicas' batches lock
+ * them in one order (a deadlock would need the same event in both batches at once, and
+ * Postgres would end one statement, which is then retried).
  */
 export async function markCounted(
   db: DbExecutor,

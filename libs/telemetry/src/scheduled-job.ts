@@ -1,4 +1,4 @@
-import type { Logger } from '@chom/telemetry';
+import type { Logger } from './logger.js';
 
 export interface ScheduledJob {
   /** Stops scheduling, signals a run in progress to stop (its `AbortSignal`) and waits for it. */
@@ -6,14 +6,16 @@ export interface ScheduledJob {
 }
 
 /**
- * Runs `run` every `intervalMs`; runs never overlap. A failed run is logged and the next one
- * tries again. A long run should watch its signal, so that shutdown does not wait for it.
+ * Runs `run` every `intervalMs` (and once at start with `runAtStart`); runs never overlap. A
+ * failed run is logged and the next one tries again. A long run should watch its signal, so
+ * that shutdown does not wait for it.
  */
 export function scheduleJob(
   name: string,
   intervalMs: number,
   run: (signal: AbortSignal) => Promise<unknown>,
   logger: Logger,
+  options: { runAtStart?: boolean } = {},
 ): ScheduledJob {
   let running: Promise<void> | undefined;
   const stopping = new AbortController();
@@ -26,9 +28,11 @@ export function scheduleJob(
         running = undefined;
       });
   };
+  const first = options.runAtStart ? setTimeout(tick, 0) : undefined;
   const timer = setInterval(tick, intervalMs);
   return {
     async stop() {
+      clearTimeout(first);
       clearInterval(timer);
       stopping.abort();
       await running;

@@ -1,7 +1,6 @@
-import { captureLogger } from '@chom/telemetry/testing';
+import { captureLogger } from './testing/index.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { scheduleJob } from './scheduled-job.js';
-import { overdueCheckIntervalMs } from './start.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -52,12 +51,16 @@ describe('scheduleJob', () => {
     expect(most).toBe(1);
     expect(aborted).toBe(true);
   });
-});
 
-describe('overdueCheckIntervalMs', () => {
-  it('checks five times per wait, at least every minute and at most every 100 ms', () => {
-    expect(overdueCheckIntervalMs(5 * 60_000)).toBe(60_000);
-    expect(overdueCheckIntervalMs(60_000)).toBe(12_000);
-    expect(overdueCheckIntervalMs(50)).toBe(100);
+  it('runs once at start with runAtStart, then every interval', async () => {
+    vi.useFakeTimers();
+    const { logger } = captureLogger('job');
+    let calls = 0;
+    const job = scheduleJob('test', 1_000, async () => void (calls += 1), logger, { runAtStart: true });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(calls).toBe(2);
+    await job.stop();
   });
 });
