@@ -52,6 +52,7 @@ const sides = {
 function figures(result) {
   return {
     caughtUp: result.throughput?.caughtUpPerSecond,
+    frontDoor: result.frontDoor?.acceptedPerSecond,
     accepted: result.throughput?.acceptedPerSecond,
     cpuPerSite: result.machineCost?.machine?.cpuMs,
     switchesPerSite: result.machineCost?.machine?.switches,
@@ -65,6 +66,7 @@ function figures(result) {
 const LABELS = {
   caughtUp: ['caught up', '/s'],
   accepted: ['accepted', '/s'],
+  frontDoor: ['front door alone, accepted', '/s'],
   cpuPerSite: ['machine CPU per site', ' ms'],
   switchesPerSite: ['switches per site', ''],
   creationP99: ['creation p99', ' ms'],

@@ -23,7 +23,15 @@ import postgres from 'postgres';
 import { httpClient } from './http-client.mjs';
 import { perSite, residentBytes, sampleMachine } from './machine-cpu.mjs';
 import { measureWakeUp } from './wake-up.mjs';
-import { devSecretFile, ROOT, SERVICES, serviceEnv, stackConfig, startStack } from '../deploy/local/stack.mjs';
+import {
+  devSecretFile,
+  FRONT_DOOR,
+  ROOT,
+  SERVICES,
+  serviceEnv,
+  stackConfig,
+  startStack,
+} from '../deploy/local/stack.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -36,6 +44,7 @@ const { values: opt } = parseArgs({
     running: { type: 'boolean', default: false },
     'skip-raw': { type: 'boolean', default: false },
     'skip-sweep': { type: 'boolean', default: false },
+    'skip-front-door': { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '64' },
     profile: { type: 'string' },
     tracing: { type: 'boolean', default: false },
@@ -56,6 +65,8 @@ if (opt.help) {
   --running            use the stack described by the environment (NATS_URL, POSTGRES_URL, PORT, ...)
                        instead of starting one; its gateway needs a high RATE_LIMIT_MAX
   --skip-raw           do not measure the machine's raw limits
+  --skip-front-door    do not measure the front door alone (the last phase: the listener-only services
+                       stopped, the same N creations through the gateway and the site service)
   --profile DIR        write a V8 CPU profile of every service to DIR (bench/cpu-profile.mjs)
   --tracing            every service exports its spans (OTLP/HTTP) to a local receiver started by the bench
   --listener-nice N    start audit, backup, notification and metrics at niceness N (default: the launcher's,
@@ -375,6 +386,7 @@ async function startSystem() {
     token: (tenant) => stack.token({ tenant, user: 'u_bench' }),
     started: true,
     pids: () => Object.fromEntries([...stack.children].map(([name, { child }]) => [name, child.pid])),
+    stopService: (name) => stack.stopService(name),
     async stop() {
       await stack.stop();
       const nc = await connect({ servers: NATS_URL });
@@ -449,10 +461,12 @@ async function lastSequence(jsm, stream) {
   return (await jsm.streams.info(stream)).state.last_seq;
 }
 
-/** Messages the durable consumers still have pending or unacknowledged, all together. */
-async function outstandingOf(jsm, stream) {
+/** Messages the durable consumers (or those of them named in `only`) still have pending or unacknowledged, all together. */
+async function outstandingOf(jsm, stream, only) {
   const infos = await jsm.consumers.list(stream).next();
-  return infos.filter((c) => c.config.durable_name).reduce((sum, c) => sum + c.num_pending + c.num_ack_pending, 0);
+  return infos
+    .filter((c) => c.config.durable_name && (!only || only.includes(c.config.durable_name)))
+    .reduce((sum, c) => sum + c.num_pending + c.num_ack_pending, 0);
 }
 
 /** NATS subject matching: `*` one token, `>` the rest. */
@@ -613,10 +627,11 @@ try {
     if (r.status !== 201) return { ok: false, status: r.status, body: r.body.slice(0, 200) };
     return { ok: true, id: JSON.parse(r.body).id };
   };
-  const caughtUp = async (timeoutMs = 600_000) => {
+  /** When every durable consumer (or those named in `only`) and the site outbox have nothing left. */
+  const caughtUp = async ({ timeoutMs = 600_000, only } = {}) => {
     const deadline = now() + timeoutMs;
     for (;;) {
-      const outstanding = await outstandingOf(jsm, config.space.stream);
+      const outstanding = await outstandingOf(jsm, config.space.stream, only);
       const [{ pending }] = await siteSql`select count(*)::int as pending from outbox where sent_at is null`;
       if (outstanding === 0 && pending === 0) return now();
       if (now() > deadline) throw new Error('consumers did not catch up');
@@ -792,6 +807,30 @@ try {
       }),
     ),
   );
+
+  // 4b. The front door alone: the same creations with the listener-only services stopped (last,
+  // since they stay stopped), so the accepted rate is what the gateway, the site service, its
+  // database, its relay and provisioner and the broker reach when nothing else wants the cores.
+  if (system.stopService && !opt['skip-front-door']) {
+    const stopped = SERVICES.map((s) => s.name).filter((name) => !FRONT_DOOR.includes(name));
+    say(`front door alone: ${stopped.join(', ')} stopped, ${SITES} creations`);
+    for (const name of stopped) await system.stopService(name);
+    const frontStart = sampleMachine(machineScope);
+    const t1 = now();
+    const front = await closedLoop(SITES, CONCURRENCY, createSite);
+    const tFrontAccepted = now();
+    if (front.errors) say(`front door errors: ${front.errors} ${JSON.stringify(front.firstFailure)}`);
+    // Provisioned and published: the site service's own consumer and outbox are done.
+    const tFrontDone = await caughtUp({ only: ['site-provisioner'] });
+    results.frontDoor = {
+      sites: SITES,
+      errors: front.errors,
+      stopped,
+      acceptedPerSecond: SITES / ((tFrontAccepted - t1) / 1000),
+      provisionedPerSecond: SITES / ((tFrontDone - t1) / 1000),
+      machineCost: perSite(frontStart, sampleMachine(machineScope), SITES),
+    };
+  }
   client.close();
 } finally {
   await siteSql.end();
@@ -846,15 +885,16 @@ function idleCostLine(cost) {
 }
 
 /** The machine's CPU and context switches per site in the throughput run, by process group (/proc). */
-function machineCostLines(cost) {
+function machineCostLines(cost, phase = 'throughput run') {
   if (!cost) return [];
   return [
-    `machine CPU per site (ms, throughput run, /proc): ${f(cost.machine.cpuMs, 2)} = ${byGroup(cost, 'cpuMs', 2)}`,
-    `context switches per site (throughput run): ${f(cost.machine.switches, 0)} = ${byGroup(cost, 'switches', 0)}`,
+    `machine CPU per site (ms, ${phase}, /proc): ${f(cost.machine.cpuMs, 2)} = ${byGroup(cost, 'cpuMs', 2)}`,
+    `context switches per site (${phase}): ${f(cost.machine.switches, 0)} = ${byGroup(cost, 'switches', 0)}`,
   ];
 }
 const raw = results.raw ?? {};
 const t = results.throughput;
+const fd = results.frontDoor;
 // A failed creation is answered fast: a rate over failures says nothing of the system.
 const failedNote = t.errors ? `, ${t.errors} failed` : '';
 const worstMem = Math.max(...Object.values(results.memory).map((m) => m.mbPer1000Events));
@@ -896,6 +936,16 @@ const rows = [
     `${f(t.acceptedPerSecond, 0)}/s${failedNote}`,
     t.acceptedPerSecond >= 1500 && !t.errors,
   ],
+  ...(fd
+    ? [
+        [
+          `  the same, front door alone (listener services stopped)`,
+          '',
+          `${f(fd.acceptedPerSecond, 0)}/s accepted, ${f(fd.provisionedPerSecond, 0)}/s provisioned${fd.errors ? `, ${fd.errors} failed` : ''}`,
+          undefined,
+        ],
+      ]
+    : []),
   [
     `${t.sites} creations: every consumer caught up`,
     '>= 600/s',
@@ -913,6 +963,7 @@ const rawRows = [
 const ratios = raw.httpTxPerSecond
   ? [
       ['creations accepted / HTTP+tx raw', t.acceptedPerSecond / raw.httpTxPerSecond, '>= 0.75'],
+      ...(fd ? [['  front door alone / HTTP+tx raw', fd.acceptedPerSecond / raw.httpTxPerSecond, '']] : []),
       ['lifecycles caught up x 2 tx / Postgres tx raw', (2 * t.caughtUpPerSecond) / raw.pgTxPerSecond, ''],
       [
         'events published (caught up) / JetStream publish raw',
@@ -976,6 +1027,7 @@ out.push(
     .map(([k, m]) => `${k} ${f(m.cpuMsPerSite, 2)}`)
     .join(', ')}`,
   ...machineCostLines(results.machineCost),
+  ...machineCostLines(fd?.machineCost, 'front door alone'),
   ...phaseCostLine([
     [`creation @ ${results.creation.rate}/s`, results.creation.machineCost],
     [`lifecycle @ ${results.lifecycle.rate}/s`, results.lifecycle.machineCost],

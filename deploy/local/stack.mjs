@@ -22,7 +22,7 @@ export const SERVICES = [
 ];
 
 /** The services a request waits for; `listenerNice` leaves them alone. */
-const FRONT_DOOR = ['gateway', 'site'];
+export const FRONT_DOOR = ['gateway', 'site'];
 
 /** See `listenerNice` in {@link stackConfig}; the README's Performance section has the measurements. */
 export const DEFAULT_LISTENER_NICE = 10;
