@@ -266,7 +266,6 @@ async function publishRow(js: JetStreamClient, row: OutboxRow, timeoutMs: number
         'messaging.operation.name': 'publish',
         'messaging.destination.name': row.subject,
         'messaging.message.id': row.eventId,
-        'chom.event_type': type,
         ...(typeof event.tenantId === 'string' ? { 'chom.tenant_id': event.tenantId } : {}),
         ...(typeof event.data?.siteId === 'string' ? { 'chom.site_id': event.data.siteId } : {}),
         ...(typeof event.data?.backupId === 'string' ? { 'chom.backup_id': event.data.backupId } : {}),

@@ -13,7 +13,7 @@ import {
   type EndpointServer,
   type Listener,
 } from '../src/index.js';
-import { listenerFor, openHarness, publishEvents, tenant, type Harness } from './support.js';
+import { listenerFor, openHarness, pendingOf, publishEvents, tenant, type Harness } from './support.js';
 
 // With tracing on (spans kept in memory), what the runners record: kinds, parents, attributes, errors.
 const capture = captureSpans();
@@ -74,7 +74,6 @@ describe('listener spans', () => {
       'messaging.nats.message.delivery_attempt': 1,
       'chom.tenant_id': t,
       'chom.site_id': ok?.data.siteId,
-      'chom.event_type': 'site.created',
     });
     expect(good?.status.code).toBe(0);
     // What the handler writes to its outbox continues the consumer span.
@@ -84,6 +83,53 @@ describe('listener spans', () => {
     expect(failed?.status).toMatchObject({ code: 2, message: 'cannot ever work' });
     expect(failed?.attributes['error.type']).toBe('SITE_GONE');
     expect(failed?.events.map((e) => e.name)).toContain('exception');
+  });
+});
+
+describe('listener spans of a batch', () => {
+  it('gives each delivery of a batch its own CONSUMER span, under its own trace', async () => {
+    const t = tenant();
+    const spec = await listenerFor(h, t, { concurrency: 1, batchSize: 10 });
+    const sizes: number[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const listener = await startListener({
+      js: h.js,
+      stream: h.space.stream,
+      spec,
+      failures: pgFailureStore(h.database.sql),
+      logger: h.logger,
+      handleBatch: async (items) => {
+        sizes.push(items.length);
+        await gate; // the first call holds the runner, so the next deliveries queue up as one batch
+      },
+    });
+    listeners.push(listener);
+    const trace = (n: number) => `${String(n).repeat(32)}`;
+    const publishTraced = async (n: number) =>
+      (await publishEvents(h, t, [randomUUID()], { traceparent: `00-${trace(n)}-00f067aa0ba902b7-01` }))[0];
+    await publishTraced(1);
+    await expect.poll(() => sizes.length, { timeout: 5_000 }).toBe(1);
+    const batched = await Promise.all([2, 3, 4].map(publishTraced));
+    const onClient = async () => (await h.jsm.consumers.info(h.space.stream, spec.name)).num_ack_pending;
+    await expect.poll(onClient, { timeout: 5_000 }).toBe(4);
+    release();
+    await expect.poll(() => pendingOf(h, spec.name), { timeout: 5_000 }).toBe(0);
+    expect(sizes).toEqual([1, 3]);
+
+    for (const [index, event] of batched.entries()) {
+      const span = spanNamed('process site.created', (a) => a['messaging.message.id'] === event?.id);
+      expect(span?.spanContext().traceId).toBe(trace(index + 2));
+      expect(span?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+      expect(span?.attributes).toMatchObject({
+        'messaging.operation.name': 'process',
+        'messaging.consumer.group.name': spec.name,
+        'chom.tenant_id': t,
+        'chom.site_id': event?.data.siteId,
+      });
+      // Each span describes one message: no batch size (the conventions keep it for batch spans).
+      expect(Object.keys(span?.attributes ?? {})).not.toContain('messaging.batch.message_count');
+    }
   });
 });
 
