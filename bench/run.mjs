@@ -884,7 +884,7 @@ function idleCostLine(cost) {
   ];
 }
 
-/** The machine's CPU and context switches per site in the throughput run, by process group (/proc). */
+/** The machine's CPU and context switches per site in one phase (default the throughput run), by process group (/proc). */
 function machineCostLines(cost, phase = 'throughput run') {
   if (!cost) return [];
   return [

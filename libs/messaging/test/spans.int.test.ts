@@ -12,6 +12,8 @@ import {
   startListener,
   type EndpointServer,
   type Listener,
+  type ListenerOptions,
+  type ListenerSpec,
 } from '../src/index.js';
 import { listenerFor, openHarness, pendingOf, publishEvents, tenant, type Harness } from './support.js';
 
@@ -31,6 +33,20 @@ afterAll(async () => {
   await capture.stop();
 });
 
+/** A listener on this file's stream, drained after the file. */
+async function listen(spec: ListenerSpec, handlers: Pick<ListenerOptions, 'handle' | 'handleBatch'>): Promise<void> {
+  listeners.push(
+    await startListener({
+      js: h.js,
+      stream: h.space.stream,
+      spec,
+      failures: pgFailureStore(h.database.sql),
+      logger: h.logger,
+      ...handlers,
+    }),
+  );
+}
+
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const spanNamed = (name: string, pred: (attrs: Record<string, unknown>) => boolean = () => true) =>
   capture.spans().find((s) => s.name === name && pred(s.attributes));
@@ -40,19 +56,13 @@ describe('listener spans', () => {
     const t = tenant();
     const spec = await listenerFor(h, t, { maxDeliver: 1 });
     const seen: Record<string, string>[] = [];
-    const listener = await startListener({
-      js: h.js,
-      stream: h.space.stream,
-      spec,
-      failures: pgFailureStore(h.database.sql),
-      logger: h.logger,
+    await listen(spec, {
       handle: async (event) => {
         seen.push(traceHeaders());
         if (event.type === 'site.created' && event.data.domain === 'e1.example.com')
           throw new PermanentError('SITE_GONE', 'cannot ever work');
       },
     });
-    listeners.push(listener);
     const [ok, bad] = await publishEvents(h, t, [randomUUID(), randomUUID()], {
       traceparent: `00-${TRACE}-00f067aa0ba902b7-01`,
     });
@@ -93,18 +103,12 @@ describe('listener spans of a batch', () => {
     const sizes: number[] = [];
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const listener = await startListener({
-      js: h.js,
-      stream: h.space.stream,
-      spec,
-      failures: pgFailureStore(h.database.sql),
-      logger: h.logger,
+    await listen(spec, {
       handleBatch: async (items) => {
         sizes.push(items.length);
         await gate; // the first call holds the runner, so the next deliveries queue up as one batch
       },
     });
-    listeners.push(listener);
     const trace = (n: number) => `${String(n).repeat(32)}`;
     const publishTraced = async (n: number) =>
       (await publishEvents(h, t, [randomUUID()], { traceparent: `00-${trace(n)}-00f067aa0ba902b7-01` }))[0];

@@ -52,11 +52,8 @@ try {
   await ops.listen({ port: config.ops.port, host: config.ops.host });
 
   handleShutdown(logger, [
-    { name: 'rebuild', run: () => service.rebuilder.stop() },
-    { name: 'listeners', run: () => Promise.all([...service.listeners.values()].map((l) => l.drain())) },
-    { name: 'endpoints', run: () => service.endpoints.drain() },
-    { name: 'overdue waits', run: () => service.overdueWaits.stop() },
-    { name: 'mark pruning', run: () => service.markPruning.stop() },
+    // The rebuild, the listeners, the endpoints and the periodic jobs, in that order.
+    { name: 'metrics', run: () => service.stop() },
     { name: 'ops server', run: () => ops.close() },
     { name: 'nats', run: () => nc.drain() },
     { name: 'database', run: () => database.close() },

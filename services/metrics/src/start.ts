@@ -14,7 +14,7 @@ import {
   type Listener,
   type ProjectionRebuilder,
 } from '@chom/messaging';
-import { scheduleJob, type Logger, type Registry, type ScheduledJob } from '@chom/telemetry';
+import { scheduleJob, type Logger, type Registry } from '@chom/telemetry';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
@@ -54,16 +54,13 @@ export interface RunningMetrics {
   endpoints: EndpointServer;
   /** Rebuilds the tenant statistics from the stream (`svc.metrics.projection.*`). */
   rebuilder: ProjectionRebuilder;
-  /** Counts the site events that waited too long for their site's type, periodically. */
-  overdueWaits: ScheduledJob;
-  /** Deletes the processed-event marks of events the stream no longer holds, periodically. */
-  markPruning: ScheduledJob;
-  /** One pruning pass now; returns how many marks went. */
+  /** One pass of the periodic pruning of processed-event marks, now; returns how many went. */
   pruneMarks(signal?: AbortSignal): Promise<number>;
   ready(): boolean;
   /**
    * Stops a running rebuild (it resumes at the next start), drains the listeners (in-flight
-   * events finish and are acked), then the endpoints, and stops the overdue-waits job.
+   * events finish and are acked), then the endpoints, then the periodic jobs (the overdue
+   * site-type waits, the pruning of processed-event marks; a long prune stops between batches).
    */
   stop(): Promise<void>;
 }
@@ -147,8 +144,6 @@ export async function startMetrics(options: StartMetricsOptions): Promise<Runnin
     listeners,
     endpoints,
     rebuilder,
-    overdueWaits,
-    markPruning,
     pruneMarks,
     ready: () => [...listeners.values()].every((l) => l.ready()),
     async stop() {
